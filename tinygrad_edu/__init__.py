@@ -1,4 +1,15 @@
-"""tinygrad_edu: a minimal autograd framework with a C core."""
+"""tinygrad_edu: a minimal, readable autograd framework with a C core.
+
+    import tinygrad_edu as tg
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()     # x.grad == [2, 4]
+"""
+from .autograd_mode import enable_grad, is_grad_enabled, no_grad
 from .backend import backend_info, set_num_threads
+from .errors import DTypeError, GraphError, ShapeError, TinygradEduError
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .random import manual_seed
+from .tensor import (Tensor, arange, bool_, cat, concatenate, eye, float32, float64, from_numpy, full, int32,
+                     int64, matmul, ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
 
 __version__ = "0.1.0"

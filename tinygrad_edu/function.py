@@ -1,0 +1,578 @@
+"""Every differentiable op: forward and backward side by side.
+
+An op is a small `Function` subclass. `forward` computes on numpy arrays and saves only what `backward`
+needs; `backward(grad)` returns one gradient per input (None where the input needs none). The first line
+of each docstring is the local derivative: the backward trace and the HTML explorer show it to learners.
+Gradients may come back in the broadcast shape of the output: the engine sums them back to each input's
+shape in one place (engine.sum_to_shape), so no op undoes broadcasting itself.
+"""
+import numpy as np
+
+from . import backend
+from .autograd_mode import is_grad_enabled
+from .errors import DTypeError, ShapeError
+from .tensor import Tensor
+
+
+class Function:
+    """Base of every op. `apply` runs forward and, when any input requires grad, links the result into the graph."""
+
+    differentiable = True
+
+    def __init__(self):
+        self.parents = ()
+        self.needs_input_grad = ()
+        self.freed = False
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        op = cls()
+        try:
+            out = op.forward(*[t.data for t in inputs], **params)
+        except ShapeError:
+            raise
+        except ValueError as exc:  # numpy's broadcasting and axis errors: name the op and the shapes
+            shapes = ", ".join(str(t.shape) for t in inputs)
+            raise ShapeError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
+        if cls.differentiable and is_grad_enabled():
+            needs = tuple(t.requires_grad for t in inputs)
+            if any(needs):
+                op.parents = inputs
+                op.needs_input_grad = needs
+                return Tensor._from_op(out, op)
+        return Tensor._from_op(out, None)
+
+    @classmethod
+    def rule(cls):
+        """The op's local-derivative rule: the first line of its docstring."""
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    def free(self):
+        """Drop what forward saved for backward (called after backward unless retain_graph=True)."""
+        self.saved = None
+        self.freed = True
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+
+# ---- element-wise binary ops -----------------------------------------------------------------------------
+class Add(Function):
+    """∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        return grad, -grad if self.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    """∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a / b
+
+    def backward(self, grad):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        grad_over_b = grad / b
+        return (grad_over_b if need_a else None), (-grad_over_b * a / b if need_b else None)
+
+
+class Pow(Function):
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a"""
+
+    def forward(self, a, b):
+        out = a ** b
+        self.saved = (a, b, out)
+        return out
+
+    def backward(self, grad):
+        a, b, out = self.saved
+        need_a, need_b = self.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = None
+        if need_b:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # where aᵇ = 0 the limit of aᵇ·ln a is 0, not 0·(−∞)
+                grad_b = grad * np.where(out == 0, 0, out * np.log(np.where(a > 0, a, 1)))
+        return grad_a, grad_b
+
+
+# ---- element-wise unary ops ------------------------------------------------------------------------------
+class Neg(Function):
+    """∂(−a)/∂a = −1"""
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+class Exp(Function):
+    """∂eᵃ/∂a = eᵃ"""
+
+    def forward(self, a):
+        out = np.exp(a)
+        self.saved = out
+        return out
+
+    def backward(self, grad):
+        return (grad * self.saved,)
+
+
+class Log(Function):
+    """∂ln a/∂a = 1/a"""
+
+    def forward(self, a):
+        self.saved = a
+        return np.log(a)
+
+    def backward(self, grad):
+        return (grad / self.saved,)
+
+
+class Sqrt(Function):
+    """∂√a/∂a = 1/(2√a)"""
+
+    def forward(self, a):
+        out = np.sqrt(a)
+        self.saved = out
+        return out
+
+    def backward(self, grad):
+        return (grad / (2 * self.saved),)
+
+
+class Abs(Function):
+    """∂|a|/∂a = sign(a)  (0 at a = 0)"""
+
+    def forward(self, a):
+        self.saved = a
+        return np.abs(a)
+
+    def backward(self, grad):
+        return (grad * np.sign(self.saved),)
+
+
+class Tanh(Function):
+    """∂tanh a/∂a = 1 − tanh²a"""
+
+    def forward(self, a):
+        out = np.tanh(a)
+        self.saved = out
+        return out
+
+    def backward(self, grad):
+        out = self.saved
+        return (grad * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    """∂σ(a)/∂a = σ(a)·(1 − σ(a))"""
+
+    def forward(self, a):
+        # σ(a) = ½(1 + tanh(a/2)) never overflows, unlike 1/(1 + e⁻ᵃ) for very negative a
+        out = 0.5 * (1 + np.tanh(0.5 * a))
+        self.saved = out
+        return out
+
+    def backward(self, grad):
+        out = self.saved
+        return (grad * out * (1 - out),)
+
+
+class ReLU(Function):
+    """∂max(a, 0)/∂a = 1 if a > 0 else 0"""
+
+    def forward(self, a):
+        out = np.maximum(a, 0)
+        self.saved = out
+        return out
+
+    def backward(self, grad):
+        return (grad * (self.saved > 0),)
+
+
+class LeakyReLU(Function):
+    """∂leaky_relu(a)/∂a = 1 if a > 0 else negative_slope"""
+
+    def forward(self, a, negative_slope=0.01):
+        self.saved = a
+        self.negative_slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    def backward(self, grad):
+        return (np.where(self.saved > 0, grad, grad * self.negative_slope),)
+
+
+class Clip(Function):
+    """∂clip(a, lo, hi)/∂a = 1 if lo ≤ a ≤ hi else 0"""
+
+    def forward(self, a, low=None, high=None):
+        self.saved = a
+        self.low, self.high = low, high
+        return np.clip(a, low, high)
+
+    def backward(self, grad):
+        a = self.saved
+        inside = np.ones(a.shape, dtype=bool)
+        if self.low is not None:
+            inside &= a >= self.low
+        if self.high is not None:
+            inside &= a <= self.high
+        return (grad * inside,)
+
+
+class Cast(Function):
+    """∂cast(a)/∂a = 1  (the gradient is cast back to a's dtype)"""
+
+    def forward(self, a, dtype):
+        return a.astype(dtype)
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class Where(Function):
+    """∂where(c, a, b)/∂a = c, ∂where(c, a, b)/∂b = 1 − c"""
+
+    def forward(self, a, b, condition):
+        self.saved = condition
+        return np.where(condition, a, b)
+
+    def backward(self, grad):
+        condition = self.saved
+        zero = np.zeros((), dtype=grad.dtype)
+        need_a, need_b = self.needs_input_grad
+        return (np.where(condition, grad, zero) if need_a else None,
+                np.where(condition, zero, grad) if need_b else None)
+
+
+# ---- comparisons: results are masks, they carry no gradient ------------------------------------------------
+class Comparison(Function):
+    """Comparisons are piecewise constant: no gradient flows through them."""
+
+    differentiable = False
+
+
+class Less(Comparison):
+    def forward(self, a, b):
+        return a < b
+
+
+class LessEqual(Comparison):
+    def forward(self, a, b):
+        return a <= b
+
+
+class Greater(Comparison):
+    def forward(self, a, b):
+        return a > b
+
+
+class GreaterEqual(Comparison):
+    def forward(self, a, b):
+        return a >= b
+
+
+class Equal(Comparison):
+    def forward(self, a, b):
+        return a == b
+
+
+class NotEqual(Comparison):
+    def forward(self, a, b):
+        return a != b
+
+
+class ArgMax(Comparison):
+    def forward(self, a, axis=None, keepdims=False):
+        return np.argmax(a, axis=axis, keepdims=keepdims)
+
+
+class ArgMin(Comparison):
+    def forward(self, a, axis=None, keepdims=False):
+        return np.argmin(a, axis=axis, keepdims=keepdims)
+
+
+# ---- reductions ------------------------------------------------------------------------------------------
+def _kept_shape(shape, axis):
+    """The shape of a reduction over `axis` with keepdims=True (axis: None, int or tuple)."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {ax % len(shape) if -len(shape) <= ax < len(shape) else ax for ax in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """∂(Σᵢ aᵢ)/∂aⱼ = 1  (the gradient is copied to every summed element)"""
+
+    def forward(self, a, axis=None, keepdims=False):
+        out = np.sum(a, axis=axis, keepdims=keepdims)
+        self.input_shape, self.kept_shape = a.shape, _kept_shape(a.shape, axis)
+        return out
+
+    def backward(self, grad):
+        return (np.broadcast_to(grad.reshape(self.kept_shape), self.input_shape),)
+
+
+class Mean(Function):
+    """∂(Σᵢ aᵢ / n)/∂aⱼ = 1/n"""
+
+    def forward(self, a, axis=None, keepdims=False):
+        out = np.mean(a, axis=axis, keepdims=keepdims)
+        self.input_shape, self.kept_shape = a.shape, _kept_shape(a.shape, axis)
+        self.count = a.size // max(out.size, 1) if a.size else 0
+        return out
+
+    def backward(self, grad):
+        scaled = grad.reshape(self.kept_shape) / max(self.count, 1)
+        return (np.broadcast_to(scaled, self.input_shape),)
+
+
+class Max(Function):
+    """∂max(a)/∂aⱼ = 1/k where aⱼ is one of the k maxima, else 0"""
+
+    reduce = staticmethod(np.max)
+
+    def forward(self, a, axis=None, keepdims=False):
+        if a.size == 0:
+            raise ShapeError(f"{type(self).__name__.lower()} of an empty tensor (shape {a.shape})")
+        kept = self.reduce(a, axis=axis, keepdims=True)
+        is_extreme = a == kept
+        self.saved = is_extreme / is_extreme.sum(axis=axis, keepdims=True)
+        self.kept_shape = kept.shape
+        if keepdims:
+            return kept
+        return kept.reshape(()) if axis is None else np.squeeze(kept, axis=axis)
+
+    def backward(self, grad):
+        return (self.saved * grad.reshape(self.kept_shape),)
+
+
+class Min(Max):
+    """∂min(a)/∂aⱼ = 1/k where aⱼ is one of the k minima, else 0"""
+
+    reduce = staticmethod(np.min)
+
+
+# ---- shape ops: they move gradients around without changing them -------------------------------------------
+class Reshape(Function):
+    """∂reshape(a)/∂a = 1  (the gradient is reshaped back)"""
+
+    def forward(self, a, shape):
+        self.input_shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot view {a.size} elements of shape {a.shape} as {tuple(shape)}") from None
+
+    def backward(self, grad):
+        return (grad.reshape(self.input_shape),)
+
+
+class Permute(Function):
+    """∂permute(a)/∂a = 1  (the gradient is permuted back)"""
+
+    def forward(self, a, axes):
+        if sorted(ax % a.ndim if a.ndim else ax for ax in axes) != list(range(a.ndim)):
+            raise ShapeError(f"permute: {tuple(axes)} is not a permutation of the {a.ndim} axes of shape {a.shape}")
+        self.axes = axes
+        return np.transpose(a, axes)
+
+    def backward(self, grad):
+        return (np.transpose(grad, np.argsort([ax % grad.ndim for ax in self.axes])),)
+
+
+class Expand(Function):
+    """∂expand(a)/∂a = 1  (the engine sums the gradient back over the expanded axes)"""
+
+    def forward(self, a, shape):
+        try:
+            return np.broadcast_to(a, shape)
+        except ValueError:
+            raise ShapeError(f"expand: cannot broadcast shape {a.shape} to {tuple(shape)}") from None
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class GetItem(Function):
+    """∂a[i]/∂a = 1 at the selected positions, 0 elsewhere  (repeated indices add up)"""
+
+    def forward(self, a, index):
+        self.input_shape, self.index = a.shape, index
+        try:
+            return a[index]
+        except IndexError as exc:
+            raise ShapeError(f"indexing a tensor of shape {a.shape}: {exc}") from None
+
+    def backward(self, grad):
+        full = np.zeros(self.input_shape, dtype=grad.dtype)
+        np.add.at(full, self.index, grad)
+        return (full,)
+
+
+class Cat(Function):
+    """∂cat(a₁, …, aₙ)/∂aᵢ = 1 on aᵢ's slice of the output"""
+
+    def forward(self, *arrays, axis=0):
+        self.axis = axis
+        self.split_points = np.cumsum([a.shape[axis] for a in arrays[:-1]]) if arrays[0].ndim else None
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        return tuple(np.split(grad, self.split_points, axis=self.axis))
+
+
+# ---- linear algebra ----------------------------------------------------------------------------------------
+def _matmul(a, b, trans_a=False, trans_b=False):
+    """op(a)·op(b), op = swap of the last two axes; 2-D and same-batch 3-D floats go to the backend GEMM."""
+    if (a.dtype == b.dtype and a.dtype.kind == "f" and a.ndim == b.ndim
+            and (a.ndim == 2 or (a.ndim == 3 and a.shape[0] == b.shape[0]))):
+        return backend.current.gemm(a, b, trans_a, trans_b)
+    return np.matmul(np.swapaxes(a, -1, -2) if trans_a else a, np.swapaxes(b, -1, -2) if trans_b else b)
+
+
+class MatMul(Function):
+    """∂(A·B)/∂A = G·Bᵀ, ∂(A·B)/∂B = Aᵀ·G"""
+
+    def forward(self, a, b):
+        if a.ndim < 2 or b.ndim < 2:
+            raise ShapeError(f"MatMul takes operands of 2 or more dims, got {a.shape} and {b.shape}")
+        if a.shape[-1] != b.shape[-2]:
+            raise ShapeError(f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
+                             f"({a.shape[-1]} != {b.shape[-2]})")
+        self.saved = (a, b)
+        return _matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        return (_matmul(grad, b, trans_b=True) if need_a else None,
+                _matmul(a, grad, trans_a=True) if need_b else None)
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b:  ∂y/∂x = G·W, ∂y/∂W = Gᵀ·x, ∂y/∂b = Σ_rows G"""
+
+    def forward(self, x, weight, bias=None):
+        if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+            raise ShapeError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                             f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
+        if bias is not None and bias.shape != (weight.shape[0],):
+            raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
+        rows = x.reshape(-1, x.shape[-1])
+        out = _matmul(rows, weight, trans_b=True)
+        if bias is not None:
+            out += bias
+        self.saved = (rows, weight)
+        self.input_shape = x.shape
+        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+
+    def backward(self, grad):
+        rows, weight = self.saved
+        grad_rows = grad.reshape(-1, weight.shape[0])
+        need = self.needs_input_grad
+        grad_x = _matmul(grad_rows, weight).reshape(self.input_shape) if need[0] else None
+        grad_w = _matmul(grad_rows, rows, trans_a=True) if need[1] else None
+        grad_b = grad_rows.sum(axis=0) if len(need) > 2 and need[2] else None
+        return (grad_x, grad_w, grad_b)
+
+
+# ---- softmax family ----------------------------------------------------------------------------------------
+def _log_softmax(z, axis):
+    """log softmax computed as (z − max) − log Σ e^(z − max), so large logits never overflow."""
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    """∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ), so the gradient is s ⊙ (g − Σ g⊙s)"""
+
+    def forward(self, z, axis=-1):
+        out = np.exp(_log_softmax(z, axis))
+        self.saved, self.axis = out, axis
+        return out
+
+    def backward(self, grad):
+        s = self.saved
+        return (s * (grad - np.sum(grad * s, axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """∂log sᵢ/∂zⱼ = δᵢⱼ − sⱼ, so the gradient is g − softmax(z)·Σ g"""
+
+    def forward(self, z, axis=-1):
+        out = _log_softmax(z, axis)
+        self.saved, self.axis = out, axis
+        return out
+
+    def backward(self, grad):
+        return (grad - np.exp(self.saved) * np.sum(grad, axis=self.axis, keepdims=True),)
+
+
+class CrossEntropy(Function):
+    """ℓ = −log softmax(z)_y:  ∂ℓ/∂z = softmax(z) − onehot(y)  (averaged over the batch for reduction="mean")"""
+
+    def forward(self, logits, target, reduction="mean"):
+        if logits.ndim != 2:
+            raise ShapeError(f"cross_entropy: logits must be (batch, classes), got shape {logits.shape}")
+        if target.shape != logits.shape[:1] or target.dtype.kind not in "iu":
+            raise ShapeError(f"cross_entropy: target must be integer class indices of shape {logits.shape[:1]}, "
+                             f"got {target.dtype} of shape {target.shape}")
+        if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
+            raise ShapeError(f"cross_entropy: class indices must lie in [0, {logits.shape[1]}), "
+                             f"got values in [{target.min()}, {target.max()}]")
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        log_probs = _log_softmax(logits, axis=1)
+        rows = np.arange(len(target))
+        losses = -log_probs[rows, target]
+        self.saved = (log_probs, target)
+        self.reduction = reduction
+        if reduction == "none":
+            return losses
+        total = losses.sum(dtype=logits.dtype)
+        return total / len(target) if reduction == "mean" else total
+
+    def backward(self, grad):
+        log_probs, target = self.saved
+        dz = np.exp(log_probs)
+        dz[np.arange(len(target)), target] -= 1
+        if self.reduction == "none":
+            dz *= grad[:, None]
+        else:
+            dz *= grad / len(target) if self.reduction == "mean" else grad
+        return dz, None

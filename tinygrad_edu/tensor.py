@@ -1,0 +1,488 @@
+"""Tensor: a numpy array, its gradient, and its place in the computation graph.
+
+Every Tensor made by an op keeps that op (`.op`, a `Function` instance) and the op keeps its inputs
+(`.op.parents`). `backward()` walks this DAG in reverse topological order and applies the chain rule.
+The graph has no reference cycles (an op never holds its own output), so it is freed as soon as the last
+tensor referring to it goes away.
+"""
+import numpy as np
+
+from . import random as _random
+from .errors import DTypeError, GraphError, ShapeError
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+int32 = np.dtype(np.int32)
+bool_ = np.dtype(np.bool_)
+
+_DTYPE_NAMES = {"float32": float32, "float": float32, "float64": float64, "double": float64,
+                "int64": int64, "long": int64, "int32": int32, "int": int64, "bool": bool_}
+
+
+def as_dtype(dtype):
+    """Normalise "float32", np.float32, tinygrad_edu.float32, ... to a numpy dtype."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, str):
+        if dtype not in _DTYPE_NAMES:
+            raise DTypeError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPE_NAMES)}")
+        return _DTYPE_NAMES[dtype]
+    try:
+        return np.dtype(dtype)
+    except TypeError as exc:
+        raise DTypeError(f"unknown dtype {dtype!r}") from exc
+
+
+def _to_array(data, dtype):
+    """The numpy array a new Tensor holds: Python numbers and lists become float32 unless asked otherwise."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        array = data
+        if dtype is None and array.dtype.kind == "f" and array.dtype not in (float32, float64):
+            dtype = float32  # float16 and longdouble are not computed with
+    else:
+        array = np.asarray(data)
+        if dtype is None and array.dtype.kind in "fiub" and not isinstance(data, np.generic):
+            dtype = float32
+    if array.dtype.kind not in "fiub":
+        raise DTypeError(f"Tensor data must be numeric, got dtype {array.dtype}")
+    if dtype is not None and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array
+
+
+def is_float(dtype):
+    return dtype.kind == "f"
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it so gradients can flow back.
+
+    data: numpy array (float32 by default for Python numbers and lists, float64 kept as float64);
+    grad: Tensor or None, filled by backward(); op/parents: how this tensor was made (None/() for leaves).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+    __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * t calls t.__rmul__
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = _to_array(data, as_dtype(dtype))
+        self.grad = None
+        self.op = None
+        self.name = name
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_op(cls, data, op):
+        """The output of an op: skips input conversion because ops already produce numpy arrays."""
+        out = cls.__new__(cls)
+        out.data = data
+        out.grad = None
+        out.op = op
+        out.name = None
+        out._retains_grad = False
+        out.requires_grad = op is not None
+        return out
+
+    # ---- graph --------------------------------------------------------------------------------------
+    @property
+    def parents(self):
+        """The tensors this one was computed from (empty for leaves)."""
+        return self.op.parents if self.op is not None else ()
+
+    @property
+    def is_leaf(self):
+        return self.op is None
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not is_float(self.data.dtype):
+            raise DTypeError(f"only floating-point tensors can require grad, got dtype {self.data.dtype} "
+                             f"(integer and bool tensors hold labels, indices and masks)")
+        if not requires_grad and self.op is not None:
+            raise GraphError("requires_grad_(False) is only for leaves; use detach() on an op's result")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep .grad on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise GraphError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+        return self
+
+    def detach(self):
+        """The same data (shared, not copied) as a new leaf outside the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) into .grad of every leaf that requires grad (chain rule, reverse topological order)."""
+        engine.run_backward(self, grad, retain_graph)
+
+    # ---- conversion and introspection ---------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def numel(self):
+        return self.data.size
+
+    def item(self):
+        if self.data.size != 1:
+            raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The data as a numpy array (shared, not copied)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def astype(self, dtype):
+        return F.Cast.apply(self, dtype=as_dtype(dtype))
+
+    to = astype
+
+    def float(self):
+        return self.astype(float32)
+
+    def double(self):
+        return self.astype(float64)
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=3,
+                               prefix="tensor(")
+        extras = []
+        if self.data.dtype != float32:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.op is not None:
+            extras.append(f"op={type(self.op).__name__}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data)
+
+    # ---- ops (each method applies one Function from function.py) ------------------------------------
+    def __neg__(self):
+        return F.Neg.apply(self)
+
+    def reshape(self, *shape):
+        return F.Reshape.apply(self, shape=_shape_args(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge axes start_dim..end_dim into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        merged = int(np.prod(self.shape[start:end + 1]))
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
+
+    def permute(self, *axes):
+        return F.Permute.apply(self, axes=_shape_args(axes))
+
+    def transpose(self, axis0=-2, axis1=-1):
+        """Swap two axes (the last two by default, so a matrix's transpose)."""
+        if self.ndim < 2:
+            return self
+        axes = list(range(self.ndim))
+        axes[axis0], axes[axis1] = axes[axis1], axes[axis0]
+        return self.permute(*axes)
+
+    @property
+    def T(self):
+        """All axes reversed (a matrix's transpose)."""
+        return self.permute(*reversed(range(self.ndim))) if self.ndim >= 2 else self
+
+    def expand(self, *shape):
+        """Broadcast to `shape`; -1 keeps that axis."""
+        shape = _shape_args(shape)
+        offset = len(shape) - self.ndim
+        shape = tuple(self.shape[i - offset] if n == -1 else n for i, n in enumerate(shape))
+        return F.Expand.apply(self, shape=shape)
+
+    def squeeze(self, axis=None):
+        """Drop axes of size 1 (all of them, or the one given)."""
+        if axis is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        axes = {a % self.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+        if any(self.shape[a] != 1 for a in axes):
+            raise ShapeError(f"squeeze: axis {axis} of shape {self.shape} is not of size 1")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self, axis):
+        """Insert an axis of size 1 at `axis`."""
+        axis = axis % (self.ndim + 1)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def __getitem__(self, index):
+        return F.GetItem.apply(self, index=_index(index))
+
+    def leaky_relu(self, negative_slope=0.01):
+        return F.LeakyReLU.apply(self, negative_slope=negative_slope)
+
+    def clip(self, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clip needs min, max or both")
+        return F.Clip.apply(self, low=min, high=max)
+
+    clamp = clip
+
+    def var(self, axis=None, keepdims=False, correction=1):
+        """Σ(a − mean)² / (n − correction): unbiased (correction=1) by default, as in PyTorch."""
+        deviations = self - self.mean(axis=axis, keepdims=True)
+        count = self.size // max(np.sum(self.data, axis=_axis(axis)).size, 1)
+        return (deviations * deviations).sum(axis=axis, keepdims=keepdims) / max(count - correction, 0)
+
+    def std(self, axis=None, keepdims=False, correction=1):
+        return self.var(axis=axis, keepdims=keepdims, correction=correction).sqrt()
+
+    def softmax(self, axis=-1):
+        return F.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis=-1):
+        return F.LogSoftmax.apply(self, axis=axis)
+
+    def argmax(self, axis=None, keepdims=False):
+        return F.ArgMax.apply(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return F.ArgMin.apply(self, axis=axis, keepdims=keepdims)
+
+    def linear(self, weight, bias=None):
+        """x·Wᵀ + b with weight of shape (out, in), as nn.Linear computes it (one GEMM, no transposed copy)."""
+        return F.Linear.apply(self, weight) if bias is None else F.Linear.apply(self, weight, bias)
+
+    def cross_entropy(self, target, reduction="mean"):
+        """Cross-entropy of these logits (batch, classes) against integer class indices."""
+        target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+        return F.CrossEntropy.apply(self, target, reduction=reduction)
+
+    def exp(self):
+        return F.Exp.apply(self)
+
+    def log(self):
+        return F.Log.apply(self)
+
+    def sqrt(self):
+        return F.Sqrt.apply(self)
+
+    def abs(self):
+        return F.Abs.apply(self)
+
+    def tanh(self):
+        return F.Tanh.apply(self)
+
+    def sigmoid(self):
+        return F.Sigmoid.apply(self)
+
+    def relu(self):
+        return F.ReLU.apply(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return F.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return F.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return F.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return F.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    __hash__ = object.__hash__  # tensors are dict keys (optimizer state) even though == is element-wise
+
+
+def tensor(data, requires_grad=False, dtype=None, name=None):
+    """Same as Tensor(...): a new leaf holding `data`."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def from_numpy(array, requires_grad=False):
+    """A tensor sharing memory with `array` (its dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy array, got {type(array).__name__}")
+    return Tensor(array, requires_grad=requires_grad, dtype=array.dtype)
+
+
+# ---- constructors -------------------------------------------------------------------------------------
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(s, (int, np.integer)) and s >= 0 for s in shape):
+        raise ShapeError(f"a shape is non-negative ints, got {shape}")
+    return tuple(int(s) for s in shape)
+
+
+def _new(array, dtype, requires_grad):
+    return Tensor(array, requires_grad=requires_grad, dtype=as_dtype(dtype) or float32)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    return _new(np.zeros(_shape(shape)), dtype, requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return _new(np.ones(_shape(shape)), dtype, requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    return _new(np.full(_shape(shape), fill_value), dtype, requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    return _new(np.arange(start, stop, step) if stop is not None else np.arange(start), dtype, requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _new(np.eye(n, m), dtype, requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False):
+    """Standard normal draws from the library RNG (see manual_seed)."""
+    return _new(_random.generator().standard_normal(_shape(shape)), dtype, requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False):
+    """Uniform [0, 1) draws from the library RNG (see manual_seed)."""
+    return _new(_random.generator().random(_shape(shape)), dtype, requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return zeros(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def _ensure_tensor(x, like):
+    """Wrap a Python number or array as a constant tensor; numbers take the other operand's float dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, bool)) and is_float(like.data.dtype):
+        return Tensor._from_op(np.asarray(x, dtype=like.data.dtype), None)
+    return Tensor(x)
+
+
+def _binary(op, swap=False):
+    """An operator method: wraps Python numbers as constants of our dtype, then applies `op(a, b)`."""
+    def method(self, other):
+        other = _ensure_tensor(other, self)
+        return op(other, self) if swap else op(self, other)
+    method.__name__ = getattr(op, "__name__", "op")
+    return method
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _index(index):
+    """Tensors inside an index become their numpy arrays (integer arrays and boolean masks)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _shape_args(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def matmul(a, b):
+    """a @ b with numpy's rules: 1-D operands are promoted to a row/column and the extra axis dropped."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    if a.ndim == 1 and b.ndim == 1:
+        return (a.unsqueeze(0) @ b.unsqueeze(1)).reshape(())
+    if a.ndim == 1:
+        return F.MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
+    if b.ndim == 1:
+        return F.MatMul.apply(a, b.unsqueeze(1)).squeeze(-1)
+    return F.MatMul.apply(a, b)
+
+
+def where(condition, a, b):
+    """Elements of a where condition holds, of b elsewhere (gradients flow to the chosen side)."""
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
+    return F.Where.apply(_ensure_tensor(a, like), _ensure_tensor(b, like), condition=condition.astype(bool))
+
+
+def cat(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat needs at least one tensor")
+    return F.Cat.apply(*tensors, axis=axis)
+
+
+concatenate = cat
+
+
+def stack(tensors, axis=0):
+    """Join tensors along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
+
+
+from . import engine  # noqa: E402  (engine and function build on Tensor, so they are imported last)
+from . import function as F  # noqa: E402
+
+Tensor.__add__ = _binary(F.Add.apply)
+Tensor.__radd__ = _binary(F.Add.apply, swap=True)
+Tensor.__sub__ = _binary(F.Sub.apply)
+Tensor.__rsub__ = _binary(F.Sub.apply, swap=True)
+Tensor.__mul__ = _binary(F.Mul.apply)
+Tensor.__rmul__ = _binary(F.Mul.apply, swap=True)
+Tensor.__truediv__ = _binary(F.Div.apply)
+Tensor.__rtruediv__ = _binary(F.Div.apply, swap=True)
+Tensor.__pow__ = _binary(F.Pow.apply)
+Tensor.__rpow__ = _binary(F.Pow.apply, swap=True)
+Tensor.__matmul__ = _binary(matmul)
+Tensor.__rmatmul__ = _binary(matmul, swap=True)
+Tensor.__lt__ = _binary(F.Less.apply)
+Tensor.__le__ = _binary(F.LessEqual.apply)
+Tensor.__gt__ = _binary(F.Greater.apply)
+Tensor.__ge__ = _binary(F.GreaterEqual.apply)
+Tensor.__eq__ = _binary(F.Equal.apply)
+Tensor.__ne__ = _binary(F.NotEqual.apply)
+Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = Tensor.__add__, Tensor.__sub__, Tensor.__mul__, Tensor.__truediv__
+Tensor.pow, Tensor.matmul = Tensor.__pow__, Tensor.__matmul__
