@@ -3,8 +3,9 @@
     forward difference:  ∂f/∂xᵢ ≈ (f(x + h·eᵢ) − f(x)) / h            error O(h)
     central difference:  ∂f/∂xᵢ ≈ (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h     error O(h²)
 
-A non-scalar output y is reduced to the scalar Σ wⱼ·yⱼ with fixed random weights w, so one check covers
-the vector-Jacobian product that backward() computes. Use float64 inputs: in float32 rounding swamps
+numerical_grad differentiates fn(...).sum(). gradcheck reduces a non-scalar output y to Σ wⱼ·yⱼ with fixed
+random weights w instead, so that one check covers the vector-Jacobian product that backward() computes
+(with all weights 1, errors that cancel across outputs could hide). Use float64 inputs: in float32 rounding swamps
 the difference quotient.
 """
 import warnings
@@ -20,13 +21,14 @@ class GradcheckError(TinygradEduError, AssertionError):
     """Autograd and finite differences disagree."""
 
 
-def _projection(fn, inputs):
-    """The scalar function x ↦ Σ w·fn(x) that both gradients are taken of, and the weights w."""
+def _weighted_sum(fn, inputs, random_weights):
+    """The scalar function x ↦ Σ w·fn(x) both gradients are taken of, and w (all ones unless random_weights)."""
     with no_grad():
         out = fn(*inputs)
-    weights = np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape).astype(out.dtype)
-    if out.size == 1:
-        weights[...] = 1
+    if random_weights and out.size > 1:
+        weights = np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape).astype(out.dtype)
+    else:
+        weights = np.ones(out.shape, dtype=out.dtype)
 
     def scalar(*args):
         return float(np.sum(fn(*args).data * weights))
@@ -43,11 +45,15 @@ def _checked_inputs(inputs):
 
 
 def numerical_grad(fn, *inputs, eps=1e-6, method="central"):
-    """Finite-difference gradients of (Σ w·fn(*inputs)) for each input that requires grad (None for the others)."""
+    """Finite-difference gradients of fn(*inputs).sum() for each input that requires grad (None for the others)."""
+    inputs = _checked_inputs(inputs)
+    scalar, _ = _weighted_sum(fn, inputs, random_weights=False)
+    return _finite_differences(scalar, inputs, eps, method)
+
+
+def _finite_differences(scalar, inputs, eps, method):
     if method not in ("central", "forward"):
         raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
-    inputs = _checked_inputs(inputs)
-    scalar, _ = _projection(fn, inputs)
     grads = []
     with no_grad():
         base = scalar(*inputs) if method == "forward" else None
@@ -71,10 +77,8 @@ def numerical_grad(fn, *inputs, eps=1e-6, method="central"):
     return grads
 
 
-def analytical_grad(fn, *inputs):
-    """Autograd gradients of (Σ w·fn(*inputs)) with the same weights numerical_grad uses."""
-    inputs = _checked_inputs(inputs)
-    _, weights = _projection(fn, inputs)
+def _autograd(fn, inputs, weights):
+    """Autograd gradients of Σ w·fn(*inputs)."""
     for x in inputs:
         x.grad = None
     fn(*inputs).backward(weights)
@@ -88,8 +92,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, method="central"):
     Returns True, or raises GradcheckError listing the worst mismatching entries of each input.
     """
     inputs = _checked_inputs(inputs)
-    numeric = numerical_grad(fn, *inputs, eps=eps, method=method)
-    auto = analytical_grad(fn, *inputs)
+    scalar, weights = _weighted_sum(fn, inputs, random_weights=True)
+    numeric = _finite_differences(scalar, inputs, eps, method)
+    auto = _autograd(fn, inputs, weights)
     problems = []
     for position, (a, n) in enumerate(zip(auto, numeric)):
         if n is None:
