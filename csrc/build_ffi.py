@@ -22,7 +22,8 @@ def read_cdef():
 
 def compile_flags():
     """Portable optimised flags: ISA-specific code is selected at run time, never by -march=native."""
-    cflags = ["-O3", "-std=c11", "-fno-strict-aliasing", "-pthread"]
+    # -fno-math-errno: sqrt() that may set errno cannot be vectorised, and the C core never reads errno.
+    cflags = ["-O3", "-std=c11", "-fno-strict-aliasing", "-fno-math-errno", "-pthread"]
     ldflags = ["-pthread"]
     if os.environ.get("TINYGRAD_EDU_SANITIZE") == "1":
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
@@ -39,6 +40,7 @@ ffibuilder.set_source(
     '#include "tge.h"',
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[os.path.relpath(HERE)],
+    depends=[os.path.relpath(os.path.join(HERE, f)) for f in ("tge.h", "optim_kernels.inc")],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

@@ -27,6 +27,59 @@ void tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double
                const double *A, int64_t lda, const double *B, int64_t ldb, double beta, double *C,
                int64_t ldc, int64_t batch, int64_t stride_a, int64_t stride_b, int64_t stride_c);
 
+/* ---- optimizer updates (csrc/optim.c): one fused, in-place pass per rule ----
+ * n elements; param/grad/state buffers are contiguous, of the same dtype, and do not overlap (grad is only
+ * read). Every rule first adjusts the gradient the same way:
+ *   param *= param_decay (decoupled weight decay, 1 when unused); g = (maximize ? -grad : grad) + weight_decay·param
+ * Optional state buffers are NULL when the option is off (no momentum, not centered, no AMSGrad).
+ * Per-step scalars (bias corrections, step sizes) come from the optimizer classes (tinygrad_edu/optim). */
+void tge_sgd_f32(int64_t n, float *param, const float *grad, float *momentum_buffer, double lr,
+                 double momentum, double dampening, double weight_decay, int nesterov, int maximize,
+                 int lecture_style);
+void tge_sgd_f64(int64_t n, double *param, const double *grad, double *momentum_buffer, double lr,
+                 double momentum, double dampening, double weight_decay, int nesterov, int maximize,
+                 int lecture_style);
+void tge_adagrad_f32(int64_t n, float *param, const float *grad, float *state_sum, double clr, double eps,
+                     double weight_decay, int maximize);
+void tge_adagrad_f64(int64_t n, double *param, const double *grad, double *state_sum, double clr, double eps,
+                     double weight_decay, int maximize);
+void tge_rmsprop_f32(int64_t n, float *param, const float *grad, float *square_avg, float *grad_avg,
+                     float *momentum_buffer, double lr, double alpha, double eps, double momentum,
+                     double weight_decay, int maximize);
+void tge_rmsprop_f64(int64_t n, double *param, const double *grad, double *square_avg, double *grad_avg,
+                     double *momentum_buffer, double lr, double alpha, double eps, double momentum,
+                     double weight_decay, int maximize);
+void tge_adadelta_f32(int64_t n, float *param, const float *grad, float *square_avg, float *acc_delta,
+                      double lr, double rho, double eps, double weight_decay, int maximize);
+void tge_adadelta_f64(int64_t n, double *param, const double *grad, double *square_avg, double *acc_delta,
+                      double lr, double rho, double eps, double weight_decay, int maximize);
+void tge_adam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                  float *max_exp_avg_sq, double step_size, double beta1, double beta2, double eps,
+                  double bias_correction2_sqrt, double weight_decay, double param_decay, int maximize);
+void tge_adam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
+                  double *max_exp_avg_sq, double step_size, double beta1, double beta2, double eps,
+                  double bias_correction2_sqrt, double weight_decay, double param_decay, int maximize);
+void tge_adamax_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_inf,
+                    double step_size, double beta1, double beta2, double eps, double weight_decay,
+                    int maximize);
+void tge_adamax_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_inf,
+                    double step_size, double beta1, double beta2, double eps, double weight_decay,
+                    int maximize);
+void tge_nadam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                   double grad_step, double avg_step, double beta1, double beta2, double eps,
+                   double bias_correction2, double weight_decay, double param_decay, int maximize);
+void tge_nadam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
+                   double grad_step, double avg_step, double beta1, double beta2, double eps,
+                   double bias_correction2, double weight_decay, double param_decay, int maximize);
+void tge_radam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                   double step_size, double beta1, double beta2, double eps, int rectified,
+                   double weight_decay, double param_decay, int maximize);
+void tge_radam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
+                   double step_size, double beta1, double beta2, double eps, int rectified,
+                   double weight_decay, double param_decay, int maximize);
+void tge_lookahead_f32(int64_t n, float *param, float *slow, double alpha);
+void tge_lookahead_f64(int64_t n, double *param, double *slow, double alpha);
+
 /* CDEF-END */
 
 #endif

@@ -63,3 +63,106 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
            ffi.from_buffer(ctype, out, require_writable=True), N,
            batch, M * K, K * N, M * N)
     return out
+
+
+# ---- optimizer updates ----------------------------------------------------------------------------------
+# Each function validates the buffers of one update, then runs the fused kernel tge_<rule>_<f32|f64> on them in
+# place; reference.py has the same functions in numpy. Optional state buffers are None (NULL in C).
+
+_UPDATE_SUFFIX = {np.dtype(np.float32): ("float *", "f32"), np.dtype(np.float64): ("double *", "f64")}
+
+
+def _check_update_buffers(rule, param, grad, states):
+    """Reject what C cannot take safely, with the shapes and dtypes in the message."""
+    if not isinstance(param, np.ndarray) or param.dtype not in _UPDATE_SUFFIX:
+        raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
+                        f"{getattr(param, 'dtype', type(param).__name__)}")
+    read_only = [] if grad is None else [("grad", grad)]
+    for name, buffer in read_only + states:
+        if not isinstance(buffer, np.ndarray):
+            raise TypeError(f"{rule}: {name} must be a numpy array, got {type(buffer).__name__}")
+        if buffer.dtype != param.dtype:
+            raise TypeError(f"{rule}: {name} is {buffer.dtype} but param is {param.dtype}; they must match")
+        if buffer.shape != param.shape:
+            raise ValueError(f"{rule}: {name} has shape {buffer.shape} but param has shape {param.shape}")
+    if not param.flags.writeable:
+        raise ValueError(f"{rule}: param is read-only")
+    for name, state in states:
+        if not state.flags.writeable or not state.flags.c_contiguous:
+            raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
+    named = [("param", param)] + read_only + states
+    for i, (name_a, a) in enumerate(named):
+        for name_b, b in named[i + 1:]:
+            if np.may_share_memory(a, b):
+                raise ValueError(f"{rule}: {name_a} and {name_b} overlap in memory; each needs its own buffer")
+
+
+def _fused_update(rule, param, grad, states, *scalars):
+    """Run tge_<rule>_<dtype>(n, param, grad, *states, *scalars) in place (no grad argument when grad is None).
+
+    states is a list of (name, array or None). A non-contiguous grad is copied once; a non-contiguous param
+    (a strided view) is updated through a contiguous copy that is written back, so the result is the same.
+    """
+    present = [(name, s) for name, s in states if s is not None]
+    _check_update_buffers(rule, param, grad, present)
+    ctype, suffix = _UPDATE_SUFFIX[param.dtype]
+    grad_pointers = [] if grad is None else [ffi.from_buffer(ctype, np.ascontiguousarray(grad))]
+    target = param if param.flags.c_contiguous else np.ascontiguousarray(param)
+    state_pointers = [ffi.NULL if s is None else ffi.from_buffer(ctype, s, require_writable=True)
+                      for _, s in states]
+    kernel = getattr(lib, f"tge_{rule}_{suffix}")
+    kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *grad_pointers, *state_pointers,
+           *scalars)
+    if target is not param:
+        param[...] = target
+
+
+def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov, maximize,
+             lecture_style):
+    _fused_update("sgd", param, grad, [("momentum_buffer", momentum_buffer)],
+                  lr, momentum, dampening, weight_decay, int(nesterov), int(maximize), int(lecture_style))
+
+
+def adagrad_step(param, grad, state_sum, *, clr, eps, weight_decay, maximize):
+    _fused_update("adagrad", param, grad, [("state_sum", state_sum)], clr, eps, weight_decay, int(maximize))
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps, momentum, weight_decay,
+                 maximize):
+    _fused_update("rmsprop", param, grad,
+                  [("square_avg", square_avg), ("grad_avg", grad_avg), ("momentum_buffer", momentum_buffer)],
+                  lr, alpha, eps, momentum, weight_decay, int(maximize))
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
+    _fused_update("adadelta", param, grad, [("square_avg", square_avg), ("acc_delta", acc_delta)],
+                  lr, rho, eps, weight_decay, int(maximize))
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, beta1, beta2, eps,
+              bias_correction2_sqrt, weight_decay, param_decay, maximize):
+    _fused_update("adam", param, grad,
+                  [("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq), ("max_exp_avg_sq", max_exp_avg_sq)],
+                  step_size, beta1, beta2, eps, bias_correction2_sqrt, weight_decay, param_decay, int(maximize))
+
+
+def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, weight_decay, maximize):
+    _fused_update("adamax", param, grad, [("exp_avg", exp_avg), ("exp_inf", exp_inf)],
+                  step_size, beta1, beta2, eps, weight_decay, int(maximize))
+
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, *, grad_step, avg_step, beta1, beta2, eps, bias_correction2,
+               weight_decay, param_decay, maximize):
+    _fused_update("nadam", param, grad, [("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq)],
+                  grad_step, avg_step, beta1, beta2, eps, bias_correction2, weight_decay, param_decay,
+                  int(maximize))
+
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, *, step_size, beta1, beta2, eps, rectified, weight_decay,
+               param_decay, maximize):
+    _fused_update("radam", param, grad, [("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq)],
+                  step_size, beta1, beta2, eps, int(rectified), weight_decay, param_decay, int(maximize))
+
+
+def lookahead_step(param, slow, *, alpha):
+    _fused_update("lookahead", param, None, [("slow", slow)], alpha)

@@ -34,3 +34,115 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
         out *= beta
         out += product
     return out
+
+
+# ---- optimizer updates ----------------------------------------------------------------------------------
+# One multi-pass numpy version of each rule; csrc/optim_kernels.inc fuses the same arithmetic into one loop,
+# operation for operation, so both backends give bit-identical trajectories. Buffers are updated in place;
+# optional state buffers are None when their option is off. Per-step scalars (bias corrections, step sizes)
+# come from the optimizer classes in tinygrad_edu/optim/.
+
+def _prepared_grad(param, grad, weight_decay, param_decay, maximize):
+    """The gradient every rule starts from: param *= param_decay (decoupled decay), g = ±grad + weight_decay·param."""
+    if param_decay != 1:
+        param *= param_decay
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    return g
+
+
+def _decay_average(average, beta, value):
+    """average = beta·average + (1 − beta)·value, in place."""
+    average *= beta
+    average += (1 - beta) * value
+
+
+def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov, maximize,
+             lecture_style):
+    g = _prepared_grad(param, grad, weight_decay, 1, maximize)
+    # The lecture form scales g by lr before it enters the buffer, PyTorch's form after it leaves it.
+    in_scale, out_scale = (lr, 1.0) if lecture_style else (1.0, lr)
+    g = in_scale * g
+    if momentum_buffer is None:
+        param -= out_scale * g
+        return
+    momentum_buffer *= momentum
+    momentum_buffer += (1 - dampening) * g
+    direction = g + momentum * momentum_buffer if nesterov else momentum_buffer
+    param -= out_scale * direction
+
+
+def adagrad_step(param, grad, state_sum, *, clr, eps, weight_decay, maximize):
+    g = _prepared_grad(param, grad, weight_decay, 1, maximize)
+    state_sum += g * g
+    param -= clr * (g / (np.sqrt(state_sum) + eps))
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps, momentum, weight_decay,
+                 maximize):
+    g = _prepared_grad(param, grad, weight_decay, 1, maximize)
+    _decay_average(square_avg, alpha, g * g)
+    variance = square_avg
+    if grad_avg is not None:
+        _decay_average(grad_avg, alpha, g)
+        variance = square_avg - grad_avg * grad_avg
+    scaled = g / (np.sqrt(variance) + eps)
+    if momentum_buffer is not None:
+        momentum_buffer *= momentum
+        momentum_buffer += scaled
+        scaled = momentum_buffer
+    param -= lr * scaled
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
+    g = _prepared_grad(param, grad, weight_decay, 1, maximize)
+    _decay_average(square_avg, rho, g * g)
+    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+    _decay_average(acc_delta, rho, delta * delta)
+    param -= lr * delta
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, beta1, beta2, eps,
+              bias_correction2_sqrt, weight_decay, param_decay, maximize):
+    g = _prepared_grad(param, grad, weight_decay, param_decay, maximize)
+    _decay_average(exp_avg, beta1, g)
+    _decay_average(exp_avg_sq, beta2, g * g)
+    second_moment = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second_moment = max_exp_avg_sq
+    param -= step_size * (exp_avg / (np.sqrt(second_moment) / bias_correction2_sqrt + eps))
+
+
+def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, weight_decay, maximize):
+    g = _prepared_grad(param, grad, weight_decay, 1, maximize)
+    _decay_average(exp_avg, beta1, g)
+    exp_inf *= beta2
+    np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
+    param -= step_size * (exp_avg / exp_inf)
+
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, *, grad_step, avg_step, beta1, beta2, eps, bias_correction2,
+               weight_decay, param_decay, maximize):
+    g = _prepared_grad(param, grad, weight_decay, param_decay, maximize)
+    _decay_average(exp_avg, beta1, g)
+    _decay_average(exp_avg_sq, beta2, g * g)
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
+    param -= grad_step * (g / denom)
+    param -= avg_step * (exp_avg / denom)
+
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, *, step_size, beta1, beta2, eps, rectified, weight_decay,
+               param_decay, maximize):
+    g = _prepared_grad(param, grad, weight_decay, param_decay, maximize)
+    _decay_average(exp_avg, beta1, g)
+    _decay_average(exp_avg_sq, beta2, g * g)
+    direction = exp_avg / (np.sqrt(exp_avg_sq) + eps) if rectified else exp_avg
+    param -= step_size * direction
+
+
+def lookahead_step(param, slow, *, alpha):
+    """slow += alpha·(param − slow); param = slow."""
+    slow += alpha * (param - slow)
+    param[...] = slow
