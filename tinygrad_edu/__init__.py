@@ -4,7 +4,8 @@
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()     # x.grad == [2, 4]
 """
-from .autograd_mode import enable_grad, is_grad_enabled, no_grad
+from .anomaly import AnomalyError
+from .autograd_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .backend import backend_info, set_num_threads
 from .errors import DTypeError, GraphError, ShapeError, TinygradEduError
 from .gradcheck import GradcheckError, gradcheck, numerical_grad

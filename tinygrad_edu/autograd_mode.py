@@ -4,6 +4,7 @@ import functools
 
 class _GradMode:
     enabled = True
+    detect_anomaly = False
 
 
 def is_grad_enabled():
@@ -42,3 +43,20 @@ def no_grad():
 def enable_grad():
     """Switch graph recording back on inside a `no_grad` block."""
     return _SetGradEnabled(True)
+
+
+class detect_anomaly:
+    """`with detect_anomaly():` the first op whose forward or backward produces NaN/Inf raises, naming the op
+    and where it sits in the graph. Off by default because checking every result costs a pass over it."""
+
+    def __init__(self):
+        self.previous = []
+
+    def __enter__(self):
+        self.previous.append(_GradMode.detect_anomaly)
+        _GradMode.detect_anomaly = True
+        return self
+
+    def __exit__(self, *exc_info):
+        _GradMode.detect_anomaly = self.previous.pop()
+        return False

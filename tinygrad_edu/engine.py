@@ -7,6 +7,8 @@ linear in its length.
 """
 import numpy as np
 
+from . import anomaly
+from .autograd_mode import _GradMode
 from .errors import GraphError, ShapeError
 
 
@@ -55,6 +57,7 @@ def run_backward(root, grad=None, retain_graph=False, on_step=None):
                          "has requires_grad=True (or it was computed under no_grad())")
     grads = {id(root): _initial_grad(root, grad)}
     stored = set()  # ids of arrays handed to a .grad, so no two .grad ever share memory
+    check_anomaly = _GradMode.detect_anomaly
     for node in reversed(topological_order(root)):
         grad = grads.pop(id(node), None)
         if grad is None:
@@ -67,6 +70,8 @@ def run_backward(root, grad=None, retain_graph=False, on_step=None):
         if op.freed:
             raise GraphError(f"backward through a graph that was already freed (at op {type(op).__name__}); "
                              f"call backward(retain_graph=True) the first time to backpropagate twice")
+        if op.saved_versions is not None:
+            _check_not_modified(op)
         sent = []  # the gradient each parent receives, after fitting it to the parent's shape and dtype
         for parent, parent_grad in zip(op.parents, op.backward(grad)):
             if parent_grad is None or not parent.requires_grad:
@@ -76,6 +81,8 @@ def run_backward(root, grad=None, retain_graph=False, on_step=None):
                 parent_grad = sum_to_shape(parent_grad, parent.data.shape)
             if parent_grad.dtype != parent.data.dtype:
                 parent_grad = parent_grad.astype(parent.data.dtype)
+            if check_anomaly:
+                anomaly.check_backward(node, parent, parent_grad)
             sent.append(parent_grad)
             key = id(parent)
             grads[key] = grads[key] + parent_grad if key in grads else parent_grad
@@ -83,6 +90,15 @@ def run_backward(root, grad=None, retain_graph=False, on_step=None):
             on_step(node, grad, sent)
         if not retain_graph:
             op.free()
+
+
+def _check_not_modified(op):
+    """Backward would read stale values if an input the op saved was modified in place since forward."""
+    for position, (parent, version) in enumerate(zip(op.parents, op.saved_versions)):
+        if parent._version != version:
+            raise GraphError(f"{type(op).__name__} saved input {position} ({anomaly.describe(parent)}) for backward, "
+                             f"but it was modified in place afterwards (version {version} -> {parent._version}); "
+                             f"modify it only after backward, or use an out-of-place op")
 
 
 def _store_grad(node, grad, stored):

@@ -9,8 +9,9 @@ shape in one place (engine.sum_to_shape), so no op undoes broadcasting itself.
 import numpy as np
 
 from . import backend
-from .autograd_mode import is_grad_enabled
-from .errors import DTypeError, ShapeError
+from . import anomaly
+from .autograd_mode import _GradMode
+from .errors import ShapeError
 from .tensor import Tensor
 
 
@@ -18,11 +19,13 @@ class Function:
     """Base of every op. `apply` runs forward and, when any input requires grad, links the result into the graph."""
 
     differentiable = True
-
-    def __init__(self):
-        self.parents = ()
-        self.needs_input_grad = ()
-        self.freed = False
+    saves_inputs = False  # True for ops whose backward reads their input arrays (checked against in-place edits)
+    # defaults for an op that is not (or no longer) part of a graph
+    parents = ()
+    needs_input_grad = ()
+    saved = None
+    saved_versions = None
+    freed = False
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -34,11 +37,15 @@ class Function:
         except ValueError as exc:  # numpy's broadcasting and axis errors: name the op and the shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ShapeError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
-        if cls.differentiable and is_grad_enabled():
+        if _GradMode.detect_anomaly:
+            anomaly.check_forward(cls, inputs, out)
+        if cls.differentiable and _GradMode.enabled:
             needs = tuple(t.requires_grad for t in inputs)
-            if any(needs):
+            if True in needs:
                 op.parents = inputs
                 op.needs_input_grad = needs
+                if cls.saves_inputs:
+                    op.saved_versions = tuple(t._version for t in inputs)
                 return Tensor._from_op(out, op)
         return Tensor._from_op(out, None)
 
@@ -83,6 +90,8 @@ class Sub(Function):
 class Mul(Function):
     """∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
 
+    saves_inputs = True
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a * b
@@ -95,6 +104,8 @@ class Mul(Function):
 
 class Div(Function):
     """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
+
+    saves_inputs = True
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -109,6 +120,8 @@ class Div(Function):
 
 class Pow(Function):
     """∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a"""
+
+    saves_inputs = True
 
     def forward(self, a, b):
         out = a ** b
@@ -153,6 +166,8 @@ class Exp(Function):
 class Log(Function):
     """∂ln a/∂a = 1/a"""
 
+    saves_inputs = True
+
     def forward(self, a):
         self.saved = a
         return np.log(a)
@@ -175,6 +190,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     """∂|a|/∂a = sign(a)  (0 at a = 0)"""
+
+    saves_inputs = True
 
     def forward(self, a):
         self.saved = a
@@ -226,6 +243,8 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """∂leaky_relu(a)/∂a = 1 if a > 0 else negative_slope"""
 
+    saves_inputs = True
+
     def forward(self, a, negative_slope=0.01):
         self.saved = a
         self.negative_slope = negative_slope
@@ -237,6 +256,8 @@ class LeakyReLU(Function):
 
 class Clip(Function):
     """∂clip(a, lo, hi)/∂a = 1 if lo ≤ a ≤ hi else 0"""
+
+    saves_inputs = True
 
     def forward(self, a, low=None, high=None):
         self.saved = a
@@ -468,6 +489,8 @@ def _matmul(a, b, trans_a=False, trans_b=False):
 class MatMul(Function):
     """∂(A·B)/∂A = G·Bᵀ, ∂(A·B)/∂B = Aᵀ·G"""
 
+    saves_inputs = True
+
     def forward(self, a, b):
         if a.ndim < 2 or b.ndim < 2:
             raise ShapeError(f"MatMul takes operands of 2 or more dims, got {a.shape} and {b.shape}")
@@ -486,6 +509,8 @@ class MatMul(Function):
 
 class Linear(Function):
     """y = x·Wᵀ + b:  ∂y/∂x = G·W, ∂y/∂W = Gᵀ·x, ∂y/∂b = Σ_rows G"""
+
+    saves_inputs = True
 
     def forward(self, x, weight, bias=None):
         if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:

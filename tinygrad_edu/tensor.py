@@ -8,6 +8,7 @@ tensor referring to it goes away.
 import numpy as np
 
 from . import random as _random
+from .autograd_mode import is_grad_enabled
 from .errors import DTypeError, GraphError, ShapeError
 
 float32 = np.dtype(np.float32)
@@ -64,7 +65,7 @@ class Tensor:
     grad: Tensor or None, filled by backward(); op/parents: how this tensor was made (None/() for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_version", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * t calls t.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -73,6 +74,7 @@ class Tensor:
         self.op = None
         self.name = name
         self._retains_grad = False
+        self._version = 0  # bumped by every in-place change, so backward can spot stale saved inputs
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -86,6 +88,7 @@ class Tensor:
         out.op = op
         out.name = None
         out._retains_grad = False
+        out._version = 0
         out.requires_grad = op is not None
         return out
 
@@ -122,6 +125,48 @@ class Tensor:
     def backward(self, grad=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) into .grad of every leaf that requires grad (chain rule, reverse topological order)."""
         engine.run_backward(self, grad, retain_graph)
+
+    # ---- in-place changes ------------------------------------------------------------------------------
+    def mark_modified(self):
+        """Record that .data was changed in place (optimizers call this after their update)."""
+        self._version += 1
+        return self
+
+    def _assign(self, values):
+        if self.requires_grad and is_grad_enabled():
+            if self.op is None:
+                raise GraphError("a leaf that requires grad cannot be changed in place while the graph is recorded; "
+                                 "do it inside `with tinygrad_edu.no_grad():` (as optimizers do)")
+            raise GraphError(f"in-place change of the result of {type(self.op).__name__} would rewrite the graph; "
+                             f"use the out-of-place op instead")
+        try:
+            self.data[...] = values
+        except ValueError as exc:
+            raise ShapeError(f"in-place update of a tensor of shape {self.shape}: {exc}") from None
+        return self.mark_modified()
+
+    def add_(self, other, alpha=1):
+        """self += alpha·other, in place."""
+        return self._assign(self.data + alpha * _data(other))
+
+    def sub_(self, other, alpha=1):
+        """self −= alpha·other, in place."""
+        return self._assign(self.data - alpha * _data(other))
+
+    def mul_(self, other):
+        return self._assign(self.data * _data(other))
+
+    def div_(self, other):
+        return self._assign(self.data / _data(other))
+
+    def zero_(self):
+        return self._assign(0)
+
+    def fill_(self, value):
+        return self._assign(value)
+
+    def copy_(self, source):
+        return self._assign(_data(source))
 
     # ---- conversion and introspection ---------------------------------------------------------------
     @property
@@ -385,6 +430,10 @@ def zeros_like(t, dtype=None, requires_grad=False):
 
 def ones_like(t, dtype=None, requires_grad=False):
     return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 def _ensure_tensor(x, like):
