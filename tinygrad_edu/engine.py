@@ -5,6 +5,8 @@
 Both the sort and the walk are loops, not recursion, so a chain of 100 000 ops works and costs time
 linear in its length.
 """
+import gc
+
 import numpy as np
 
 from . import anomaly
@@ -52,6 +54,18 @@ def _initial_grad(root, grad):
 
 def run_backward(root, grad=None, retain_graph=False, on_step=None):
     """Accumulate d(root)/d(leaf) into leaf.grad; `on_step(node, grad, parent_grads)` observes every op visited."""
+    # The walk allocates many short-lived arrays but never a reference cycle, so Python's cyclic collector
+    # would only re-scan the (possibly huge) live graph again and again: pause it for the walk.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _walk(root, grad, retain_graph, on_step)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _walk(root, grad, retain_graph, on_step):
     if not root.requires_grad:
         raise GraphError("backward() on a tensor that does not require grad: no input of the computation "
                          "has requires_grad=True (or it was computed under no_grad())")

@@ -40,7 +40,7 @@ class Function:
         if _GradMode.detect_anomaly:
             anomaly.check_forward(cls, inputs, out)
         if cls.differentiable and _GradMode.enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 op.parents = inputs
                 op.needs_input_grad = needs
