@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run the C-kernel tests under valgrind memcheck; any invalid read/write or use of uninitialised memory
+# in the process fails the run.
+#
+#   bash scripts/valgrind.sh [pytest args]      (default: the kernel test files, few hypothesis examples)
+#
+# PYTHONMALLOC=malloc makes Python allocate through malloc so valgrind sees every block; leak checking is
+# off because the interpreter keeps its allocations until exit. Slow (tens of times slower than native).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py)
+PYTHONMALLOC=malloc TINYGRAD_EDU_BACKEND=c HYPOTHESIS_PROFILE=valgrind \
+  valgrind --tool=memcheck --error-exitcode=99 --leak-check=no --track-origins=no --quiet \
+  python -m pytest -q -p no:cacheprovider "${tests[@]}"
+echo "valgrind run clean"
