@@ -1,0 +1,223 @@
+"""One full MLP training step, tinygrad_edu vs PyTorch vs a hand-written numpy MLP.
+
+    python -m tinygrad_edu.bench mlp [--batches 32 128 512] [--threads 1 2] [--steps 200]
+
+The model is 784-256-128-10 with ReLU, float32; a step is forward, cross-entropy, backward and an Adam
+update. Every contender runs in its own process (one after the other, in the same run), so no library's
+thread pool or allocator disturbs another; each reports the median over repeated timed blocks. The numpy
+MLP is the no-framework floor: numpy matmuls, a manual backward and an in-place Adam.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+LAYERS = (784, 256, 128, 10)
+CONTENDERS = {
+    "tinygrad_edu": "tinygrad_edu (C core, Adam)",
+    "numpy": "hand-written numpy MLP (in-place Adam)",
+    "torch": "PyTorch, torch.optim.Adam default",
+    "torch_fused": "PyTorch, torch.optim.Adam(fused=True)",
+}
+
+
+def _batches(batch, count, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((count, batch, LAYERS[0]), dtype=np.float32)
+    y = rng.integers(0, LAYERS[-1], size=(count, batch))
+    return x, y
+
+
+def _tinygrad_step_fn(threads):
+    import tinygrad_edu as tg
+    from tinygrad_edu import nn, optim
+    tg.set_num_threads(threads)
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(model(tg.Tensor(x)), tg.Tensor(y))
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def _torch_step_fn(threads, fused):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused or None)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(model(torch.from_numpy(x)), torch.from_numpy(y))
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def _numpy_step_fn(threads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    """A 3-layer MLP with the backward written out by hand and Adam updating the arrays in place."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(threads)
+    except ImportError:
+        pass
+    rng = np.random.default_rng(0)
+    params = []
+    for fan_in, fan_out in zip(LAYERS[:-1], LAYERS[1:]):
+        params += [(rng.standard_normal((fan_out, fan_in)) * np.sqrt(2 / fan_in)).astype(np.float32),
+                   np.zeros(fan_out, dtype=np.float32)]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    t = [0]
+
+    def step(x, y):
+        w1, b1, w2, b2, w3, b3 = params
+        h1 = np.maximum(x @ w1.T + b1, 0)
+        h2 = np.maximum(h1 @ w2.T + b2, 0)
+        z = h2 @ w3.T + b3
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1
+        dz = p / len(y)
+        dh2 = (dz @ w3) * (h2 > 0)
+        dh1 = (dh2 @ w2) * (h1 > 0)
+        grads = [dh1.T @ x, dh1.sum(0), dh2.T @ h1, dh2.sum(0), dz.T @ h2, dz.sum(0)]
+        t[0] += 1
+        step_size = lr / (1 - betas[0] ** t[0])
+        root_correction = np.sqrt(1 - betas[1] ** t[0])
+        for param, grad, m_i, v_i in zip(params, grads, m, v):
+            m_i *= betas[0]
+            m_i += (1 - betas[0]) * grad
+            v_i *= betas[1]
+            v_i += (1 - betas[1]) * grad * grad
+            denom = np.sqrt(v_i)
+            denom /= root_correction
+            denom += eps
+            param -= step_size * m_i / denom
+    return step
+
+
+def _make_step(contender, threads):
+    if contender == "tinygrad_edu":
+        return _tinygrad_step_fn(threads)
+    if contender == "numpy":
+        return _numpy_step_fn(threads)
+    return _torch_step_fn(threads, fused=contender == "torch_fused")
+
+
+def measure_steps_per_second(contender, batch, threads, steps, repeats=7):
+    """Median steps/s of `contender` (run inside this process)."""
+    step = _make_step(contender, threads)
+    x, y = _batches(batch, 8)
+    for i in range(10):
+        step(x[i % 8], y[i % 8])
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for i in range(steps):
+            step(x[i % 8], y[i % 8])
+        samples.append(steps / (time.perf_counter() - start))
+    return statistics.median(samples)
+
+
+def measure_epoch_seconds(contender, threads, batch=128):
+    """Seconds for one epoch over Fashion-MNIST's 60 000 training images, or None when it is not installed."""
+    from tinygrad_edu.data import fashion_mnist
+    try:
+        (x_train, y_train), _ = fashion_mnist()
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+    step = _make_step(contender, threads)
+    order = np.random.default_rng(0).permutation(len(x_train))
+    step(x_train[order[:batch]], y_train[order[:batch]])
+    start = time.perf_counter()
+    for first in range(0, len(order), batch):
+        rows = order[first:first + batch]
+        step(x_train[rows], y_train[rows])
+    return time.perf_counter() - start
+
+
+def _in_subprocess(kind, contender, batch, threads, *extra):
+    """Run one measurement in a fresh interpreter; its JSON result, or None if the contender is unavailable."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    worker_args = (kind, contender, batch, threads, *extra)
+    result = subprocess.run([sys.executable, "-m", "tinygrad_edu.bench.mlp", "--worker", *map(str, worker_args)],
+                            capture_output=True, text=True, env=env, timeout=1800)
+    if result.returncode != 0:
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _torch_available():
+    return subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+
+
+def add_arguments(parser):
+    parser.add_argument("--batches", type=int, nargs="+", default=[32, 128, 512])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--steps", type=int, default=100, help="steps per timed block (7 blocks, median)")
+    parser.add_argument("--no-epoch", action="store_true", help="skip the Fashion-MNIST epoch timing")
+
+
+def report(args):
+    """The benchmark's result as Markdown lines."""
+    contenders = [c for c in CONTENDERS if not c.startswith("torch") or _torch_available()]
+    lines = ["## MLP training step (784-256-128-10, ReLU, float32, cross-entropy, Adam)", "",
+             "Steps per second (median of 7 blocks); ratios are tinygrad_edu's steps/s over the other's.", "",
+             "| batch | threads | " + " | ".join(contenders) + " | " +
+             " | ".join(f"× {c}" for c in contenders[1:]) + " |",
+             "|---:|---:|" + "---:|" * (2 * len(contenders) - 1)]
+    ours_by_batch = {}
+    for batch in args.batches:
+        for threads in args.threads:
+            rates = {c: _in_subprocess("steps", c, batch, threads, args.steps) for c in contenders}
+            ours = rates["tinygrad_edu"]
+            ours_by_batch[(batch, threads)] = ours
+            cells = [f"{rates[c]:.0f}" if rates[c] else "n/a" for c in contenders]
+            ratios = [f"{ours / rates[c]:.2f}" if rates[c] and ours else "n/a" for c in contenders[1:]]
+            lines.append(f"| {batch} | {threads} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    for batch in args.batches:
+        one, two = ours_by_batch.get((batch, 1)), ours_by_batch.get((batch, 2))
+        if one and two:
+            lines.append(f"\ntinygrad_edu speed-up from 1 to 2 threads at batch {batch}: {two / one:.2f}×")
+    if not args.no_epoch:
+        lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads):"]
+        for contender in contenders:
+            seconds = _in_subprocess("epoch", contender, 128, 2)
+            lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
+                         "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)"))
+    from .graph import CHAIN_OPS, op_overhead_us
+    ours, theirs = op_overhead_us("tinygrad_edu"), op_overhead_us("torch")
+    lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward): "
+              f"tinygrad_edu {ours:.2f} µs" + (f", PyTorch {theirs:.2f} µs" if theirs else "")]
+    return lines
+
+
+def run(args):
+    print("\n".join(report(args)))
+    return 0
+
+
+def _worker(argv):
+    kind, contender, batch, threads = argv[0], argv[1], int(argv[2]), int(argv[3])
+    if kind == "steps":
+        print(json.dumps(measure_steps_per_second(contender, batch, threads, int(argv[4]))))
+    else:
+        print(json.dumps(measure_epoch_seconds(contender, threads, batch)))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        _worker(sys.argv[2:])
