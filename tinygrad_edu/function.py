@@ -45,7 +45,7 @@ class Function:
                 op.parents = inputs
                 op.needs_input_grad = needs
                 if cls.saves_inputs:
-                    op.saved_versions = tuple(t._version for t in inputs)
+                    op.saved_versions = tuple([t._version for t in inputs])
                 return Tensor._from_op(out, op)
         return Tensor._from_op(out, None)
 
