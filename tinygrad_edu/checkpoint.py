@@ -88,9 +88,10 @@ def save(state, path):
 
 
 def _read(path):
-    with np.load(path, allow_pickle=False) as npz:
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"{path}: not a checkpoint (a single .npy array, not an .npz archive)")
+    npz = np.load(path, allow_pickle=False)
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise CheckpointError(f"{path}: not a checkpoint (a single .npy array, not an .npz archive)")
+    with npz:
         if _STRUCTURE_ENTRY not in npz.files:
             raise CheckpointError(f"{path}: an .npz archive but not a tinygrad_edu checkpoint "
                                   f"(no {_STRUCTURE_ENTRY!r} entry; entries: {npz.files[:10]})")
