@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py)
+# the interpreter binary itself: a `python` wrapper script (pyenv shim, venv launcher) would be all valgrind saw
+python_binary="$(python -c 'import sys; print(sys.executable)')"
 PYTHONMALLOC=malloc TINYGRAD_EDU_BACKEND=c HYPOTHESIS_PROFILE=valgrind \
   valgrind --tool=memcheck --error-exitcode=99 --leak-check=no --track-origins=no --quiet \
-  python -m pytest -q -p no:cacheprovider "${tests[@]}"
+  "$python_binary" -m pytest -q -p no:cacheprovider "${tests[@]}"
 echo "valgrind run clean"
