@@ -13,4 +13,17 @@ from .random import manual_seed
 from .tensor import (Tensor, arange, bool_, cat, concatenate, eye, float32, float64, from_numpy, full, int32,
                      int64, matmul, ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
 
+from . import data, nn, optim, train  # noqa: E402  (sub-packages built on the names above)
+from .checkpoint import CheckpointError, load, save  # noqa: E402
+
 __version__ = "0.1.0"
+
+_LAZY_SUBPACKAGES = ("viz", "lab")  # imported on first use: they are the only ones that may pull in plotting
+
+
+def __getattr__(name):
+    """`tinygrad_edu.viz` and `tinygrad_edu.lab` without importing them (and matplotlib) at start-up."""
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
