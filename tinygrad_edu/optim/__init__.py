@@ -8,8 +8,9 @@ from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .lookahead import Lookahead
 from .lr_finder import LRFinderResult, lr_finder
+from .newton import Newton
 from .optimizer import Optimizer
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
-           "Lookahead", "lr_scheduler", "lr_finder", "LRFinderResult"]
+           "Lookahead", "Newton", "lr_scheduler", "lr_finder", "LRFinderResult"]
