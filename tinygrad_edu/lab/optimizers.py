@@ -1,0 +1,56 @@
+"""Optimizers by name for the labs: "adam", ("sgd", {"lr": 0.1}), ("momentum", {"lr": 0.05}), ...
+
+A name is matched case-insensitively against the optimizer classes `tinygrad_edu.optim` exports, so a new
+class there is available here with no change. Three teaching names are spelled out as SGD settings.
+"""
+from .. import optim
+from .choices import LabError, choose
+
+# Lecture names that are SGD with particular settings rather than classes of their own.
+ALIASES = {
+    "gd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": 0.9}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+}
+
+
+def optimizer_classes():
+    """{lower-case name: class} for every Optimizer subclass in tinygrad_edu.optim."""
+    return {name.lower(): value for name, value in vars(optim).items()
+            if isinstance(value, type) and issubclass(value, optim.Optimizer) and value is not optim.Optimizer}
+
+
+def resolve(spec):
+    """(label, class, keyword arguments) for a name or a (name, kwargs) pair."""
+    name, kwargs = (spec, {}) if isinstance(spec, str) else _pair(spec)
+    classes = optimizer_classes()
+    table = {name: (cls, {}) for name, cls in classes.items()}
+    table.update({alias: (classes[class_name.lower()], preset) for alias, (class_name, preset) in ALIASES.items()})
+    optimizer_class, preset = choose("optimizer", name, table)
+    return label(name, spec), optimizer_class, {**preset, **kwargs}
+
+
+def label(name, spec):
+    """"adam" for a bare name, "adam(lr=0.1)" when settings were given: the legend entry of a run."""
+    settings = {} if isinstance(spec, str) else spec[1]
+    return name if not settings else f"{name}({', '.join(f'{k}={v}' for k, v in settings.items())})"
+
+
+def unique_labels(specs):
+    """The label of each spec, numbered ("adam", "adam #2") where two specs would share one."""
+    labels, seen = [], {}
+    for spec in specs:
+        text = resolve(spec)[0]
+        seen[text] = seen.get(text, 0) + 1
+        labels.append(text if seen[text] == 1 else f"{text} #{seen[text]}")
+    return labels
+
+
+def _pair(spec):
+    try:
+        name, kwargs = spec
+    except (TypeError, ValueError):
+        raise LabError(f"an optimizer is a name like 'adam' or a pair like ('adam', {{'lr': 0.1}}), got {spec!r}") from None
+    if not isinstance(name, str) or not isinstance(kwargs, dict):
+        raise LabError(f"an optimizer pair is (name, dict of settings), got {spec!r}")
+    return name, kwargs

@@ -1,0 +1,186 @@
+"""The optimizer playground: run optimizers from one start point on a test function and compare their paths.
+
+    result = lab.playground(["sgd", ("adam", {"lr": 0.1})], function="rosenbrock", steps=100)
+    result.runs["adam(lr=0.1)"].points     # θ₀ … θ₁₀₀, shape (101, 2)
+    print(result.table())                  # t, θ, f(θ), ∇f(θ) of the first run, as on the lecture slides
+    result.plot("playground.png")          # paths over the contour, and the loss curves
+
+Every optimizer is driven the same way, `optimizer.step(closure)`, where closure() zeroes the gradient,
+evaluates f and fills the gradient (by backward(), or by forward finite differences). So an optimizer that
+needs to re-evaluate f within a step (Newton's method, a line search) works here without special cases.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..autograd_mode import no_grad
+from ..errors import ShapeError
+from ..gradcheck import numerical_grad
+from ..tensor import Tensor
+from .choices import LabError
+from .functions import get_function
+from .optimizers import resolve, unique_labels
+from .plotting import finish, new_figure, positive_log_scale
+from .tables import format_table
+
+DERIVATIVES = ("autograd", "forward")
+
+
+@dataclass
+class Trajectory:
+    """One optimizer's run: points[t] = θ_t, losses[t] = f(θ_t), grads[t] = ∇f(θ_t) for t = 0 … steps.
+
+    A run that reaches a non-finite loss stops there (diverged=True), so its arrays are shorter.
+    """
+    label: str
+    points: np.ndarray
+    losses: np.ndarray
+    grads: np.ndarray
+    diverged: bool = False
+
+    def __len__(self):
+        return len(self.losses)
+
+
+class PlaygroundResult:
+    """What playground() returns: the test function, its settings, and one Trajectory per optimizer in `runs`."""
+
+    def __init__(self, function, runs, derivative, h):
+        self.function, self.runs, self.derivative, self.h = function, runs, derivative, h
+
+    @property
+    def best_value(self):
+        """f at the known minimum (None when the function has none)."""
+        if self.function.minimum is None:
+            return None
+        return float(self.function(Tensor(np.array(self.function.minimum, dtype=np.float64))).item())
+
+    def table(self, label=None, steps=None, digits=3):
+        """The lecture's step table of one run (the first by default): t, θ, f(θ), ∇f(θ); `steps` picks rows."""
+        run = self.runs[label] if label is not None else next(iter(self.runs.values()))
+        names = ["x"] if self.function.dim == 1 else [f"x{i + 1}" for i in range(self.function.dim)]
+        headers = ["t", *names, "f(x)", *(f"df/d{name}" for name in names)]
+        shown = range(len(run)) if steps is None else [t for t in steps if t < len(run)]
+        rows = [(t, *run.points[t], run.losses[t], *run.grads[t]) for t in shown]
+        return format_table(headers, rows, ["d"] + [f".{digits}f"] * (len(headers) - 1))
+
+    def summary(self):
+        """One line per optimizer: steps taken, where it ended, f there and (when known) the distance to the minimum."""
+        minimum = self.function.minimum
+        headers = ["optimizer", "steps", "final point", "f(final)", "distance to minimum"]
+        rows = []
+        for label, run in self.runs.items():
+            end = run.points[-1]
+            distance = float(np.linalg.norm(end - np.array(minimum))) if minimum is not None else float("nan")
+            point = "(" + ", ".join(f"{value:.4f}" for value in end) + ")"
+            rows.append((label + (" (diverged)" if run.diverged else ""), len(run) - 1, point, run.losses[-1], distance))
+        return format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
+
+    def plot(self, path=None):
+        """Left: the paths over the contour of f (over the curve of f in 1-D). Right: loss per step. Needs matplotlib."""
+        figure, (paths, losses) = new_figure(panels=2)
+        (self._draw_paths_1d if self.function.dim == 1 else self._draw_paths_2d)(paths)
+        best = self.best_value
+        for label, run in self.runs.items():
+            losses.plot(run.losses - best if best is not None else run.losses, label=label)
+        if best is not None:
+            positive_log_scale(losses, [v for run in self.runs.values() for v in run.losses - best])
+        losses.set_xlabel("step t")
+        losses.set_ylabel("f(θ_t) − f(θ*)" if best is not None else "f(θ_t)")
+        losses.set_title("loss")
+        losses.grid(alpha=0.3)
+        losses.legend()
+        return finish(figure, path)
+
+    def _draw_paths_1d(self, axes):
+        (low, high), = self.function.window
+        xs = np.linspace(low, high, 400)
+        with no_grad():
+            axes.plot(xs, self.function(Tensor(xs[None, :])).data, color="0.6")
+        for label, run in self.runs.items():
+            axes.plot(run.points[:, 0], run.losses, marker="o", markersize=3, label=label)
+        if self.function.minimum is not None:
+            axes.plot(self.function.minimum[0], self.best_value, "k*", markersize=12)
+        axes.set_xlim(low, high)
+        axes.set_xlabel("x")
+        self._title(axes)
+
+    def _draw_paths_2d(self, axes):
+        (x_low, x_high), (y_low, y_high) = self.function.window
+        grid = np.stack(np.meshgrid(np.linspace(x_low, x_high, 200), np.linspace(y_low, y_high, 200)))
+        with no_grad():
+            surface = self.function(Tensor(grid)).data
+        # levels at quantiles of f spread the contour lines evenly over the picture whatever the range of f
+        levels = np.unique(np.quantile(surface, np.linspace(0.0, 1.0, 30) ** 2))
+        axes.contour(grid[0], grid[1], surface, levels=levels, cmap="viridis", linewidths=0.6)
+        for label, run in self.runs.items():
+            axes.plot(run.points[:, 0], run.points[:, 1], marker="o", markersize=2, linewidth=1, label=label)
+        start = next(iter(self.runs.values())).points[0]
+        axes.plot(start[0], start[1], "ko", markersize=5)
+        if self.function.minimum is not None:
+            axes.plot(*self.function.minimum, "k*", markersize=12)
+        axes.set_xlim(x_low, x_high)
+        axes.set_ylim(y_low, y_high)
+        axes.set_xlabel("x")
+        axes.set_ylabel("y")
+        self._title(axes)
+        axes.legend(fontsize="small")
+
+    def _title(self, axes):
+        axes.set_title(f"{self.function.name}: f = {self.function.formula}", fontsize="medium")
+
+
+def playground(optimizers, function="rosenbrock", start=None, steps=100, derivative="autograd", h=1e-3):
+    """Run every optimizer for `steps` steps from `start` (the function's default if None) and record the paths.
+
+    optimizers: names ("sgd", "adam", "momentum", ...; any optimizer class of tinygrad_edu.optim, any case)
+    or (name, {settings}) pairs, e.g. ("adam", {"lr": 0.1}). function: a name from lab.FUNCTIONS or a
+    TestFunction. derivative: "autograd" (backward()) or "forward" (finite difference (f(θ + h·eᵢ) − f(θ)) / h,
+    as on the lecture slides). Coordinates are float64, so finite differences are accurate to O(h).
+    """
+    test = get_function(function)
+    start = test.start if start is None else tuple(float(value) for value in np.ravel(start))
+    if len(start) != test.dim:
+        raise ShapeError(f"{test.name} takes a {test.dim}-D start point, got {start}")
+    if derivative not in DERIVATIVES:
+        raise LabError(f"unknown derivative {derivative!r}; choose one of: {', '.join(DERIVATIVES)}")
+    if int(steps) != steps or steps < 0:
+        raise LabError(f"steps must be a whole number >= 0, got {steps!r}")
+    if isinstance(optimizers, (str, tuple)):
+        optimizers = [optimizers]
+    labels = unique_labels(optimizers)
+    runs = {label: _run(label, spec, test, start, int(steps), derivative, h) for label, spec in zip(labels, optimizers)}
+    return PlaygroundResult(test, runs, derivative, h)
+
+
+def _run(label, spec, test, start, steps, derivative, h):
+    _, optimizer_class, settings = resolve(spec)
+    point = Tensor(np.array(start, dtype=np.float64), requires_grad=True, name="θ")
+    optimizer = optimizer_class([point], **settings)
+    closure = _closure(test, point, optimizer, derivative, h)
+    points, losses, grads = [], [], []
+    for t in range(steps + 1):
+        loss = closure()  # f and ∇f at θ_t, measured for the record before the step
+        points.append(point.data.copy())
+        losses.append(float(loss.item()))
+        grads.append(point.grad.data.copy())
+        if not np.isfinite(losses[-1]) or not np.all(np.isfinite(grads[-1])):
+            return Trajectory(label, np.array(points), np.array(losses), np.array(grads), diverged=True)
+        if t < steps:
+            optimizer.step(closure)
+    return Trajectory(label, np.array(points), np.array(losses), np.array(grads))
+
+
+def _closure(test, point, optimizer, derivative, h):
+    """closure(): zero the gradient, evaluate f at the current point, fill point.grad, return the loss."""
+    def closure():
+        optimizer.zero_grad()
+        if derivative == "autograd":
+            loss = test(point)
+            loss.backward()
+        else:
+            with no_grad():
+                loss = test(point)
+            point.grad = Tensor(numerical_grad(test, point, eps=h, method="forward")[0])
+        return loss
+    return closure
