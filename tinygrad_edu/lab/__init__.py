@@ -1,5 +1,21 @@
-"""Teaching experiments: 2-D test functions and the optimizer playground, the init & gradient-flow lab,
-optimizer comparison on a real task, learning-rate schedules and the LR range test, drawn when matplotlib is installed."""
+"""Teaching experiments, each a function returning a result with `.table()` (text) and `.plot(path)` (matplotlib):
+
+- `playground`: optimizers on 2-D/1-D test functions (`FUNCTIONS`), their paths over the contour, step tables;
+- `init_lab`, `linear_chain`: activation variance and gradient norms layer by layer (vanishing/exploding);
+- `compare_optimizers`: the same MLP trained with several optimizers, loss curves together;
+- `plot_schedule`, `make_schedule`, `lr_range_test`, `plot_lr_finder`: learning-rate schedules and the LR range test.
+"""
 from .choices import LabError
+from .compare import DEFAULT_OPTIMIZERS, CompareResult, Task, compare_optimizers, lr_range_test
 from .functions import FUNCTIONS, TestFunction, get_function
+from .init_lab import ACTIVATIONS, INITS, InitLabResult, diagonal, init_lab, linear_chain, plot_init_lab
+from .optimizers import optimizer_classes, resolve
 from .playground import PlaygroundResult, Trajectory, playground
+from .plotting import save_figure
+from .schedules import SCHEDULES, make_schedule, plot_lr_finder, plot_schedule, schedule_values
+
+__all__ = ["LabError", "FUNCTIONS", "TestFunction", "get_function", "playground", "PlaygroundResult", "Trajectory",
+           "optimizer_classes", "resolve", "init_lab", "linear_chain", "diagonal", "plot_init_lab", "InitLabResult",
+           "ACTIVATIONS", "INITS", "compare_optimizers", "CompareResult", "DEFAULT_OPTIMIZERS", "Task",
+           "lr_range_test", "SCHEDULES", "make_schedule", "schedule_values", "plot_schedule", "plot_lr_finder",
+           "save_figure"]

@@ -1,0 +1,137 @@
+"""The init & gradient-flow lab: how the signal's scale changes layer by layer, forward and backward.
+
+A deep stack of Linear → activation blocks gets a batch x ~ N(0, 1); each block's output h_ℓ is kept with
+retain_grad(), and backward() is run from the output with a fixed random upstream gradient (so what reaches
+each layer depends only on the network, not on a loss). Per layer the lab reports
+
+    D(h_ℓ)        the variance of the activations (forward pass)
+    ‖∂L/∂h_ℓ‖     the norm of the gradient reaching those activations (backward pass)
+    ‖∂L/∂W_ℓ‖     the norm of the gradient of the layer's weight (what the optimizer gets to work with)
+
+Lecture 4's facts, each visible here: for y = Σᵢ wᵢxᵢ, D(y) = n_in·D(w)·E[x²], so U[−1/√n, 1/√n] (D(w) = 1/(3n))
+divides the variance by 3 per linear layer; the chain y = W₁₀…W₁x with W = diag(1.5) multiplies it by 1.5²
+per layer (y = 1.5¹⁰x), diag(0.5) shrinks it just as fast; sigmoid with small weights makes gradients vanish
+(σ′ ≤ ¼ and ‖W‖ < 1 at every layer), while ReLU with He init, D(w) = 2/n, keeps both directions steady.
+"""
+import math
+
+import numpy as np
+
+from .. import nn
+from ..random import generator, manual_seed
+from ..tensor import Tensor
+from .choices import choose
+from .plotting import finish, new_figure, positive_log_scale
+from .tables import format_table
+
+ACTIVATIONS = {"linear": nn.Identity, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh,
+               "sigmoid": nn.Sigmoid}
+
+
+def _uniform_one_over_sqrt_n(weight):
+    """w ~ U[−1/√n_in, 1/√n_in]: D(w) = 1/(3·n_in), a third of what keeps the variance (lecture 4's example)"""
+    bound = 1.0 / math.sqrt(nn.init.calculate_fans(weight)[0])
+    return nn.init.uniform_(weight, -bound, bound)
+
+
+def _naive(weight):
+    """w ~ N(0, 0.01²): "small random numbers", whatever the layer width"""
+    return nn.init.normal_(weight, 0.0, 0.01)
+
+
+def _standard_normal(weight):
+    """w ~ N(0, 1): far too large for wide layers, D(y) = n_in·D(x)"""
+    return nn.init.normal_(weight, 0.0, 1.0)
+
+
+INITS = {**nn.init.SCHEMES, "naive": _naive, "normal": _standard_normal, "uniform": _uniform_one_over_sqrt_n}
+
+
+def diagonal(value):
+    """An init that makes every weight value·I (the lecture's W = diag(value, …, value))."""
+    def fill(weight):
+        nn.init.eye_(weight)
+        weight.data *= value
+        return weight
+    fill.__name__ = f"diag({value})"
+    return fill
+
+
+class InitLabResult:
+    """Per-layer statistics; index 0 is the input x, index ℓ the output of block ℓ (weight_grad_norms[0] is NaN)."""
+
+    def __init__(self, label, variances, grad_norms, weight_grad_norms):
+        self.label = label
+        self.variances = np.array(variances)
+        self.grad_norms = np.array(grad_norms)
+        self.weight_grad_norms = np.array([math.nan, *weight_grad_norms])
+
+    @property
+    def variance_ratios(self):
+        """D(h_ℓ) / D(h_ℓ₋₁) for ℓ = 1 … depth: what each block does to the variance."""
+        return self.variances[1:] / self.variances[:-1]
+
+    def table(self):
+        headers = ["layer", "D(h)", "D(h)/D(h_prev)", "|dL/dh|", "|dL/dW|"]
+        ratios = [math.nan, *self.variance_ratios]
+        rows = zip(range(len(self.variances)), self.variances, ratios, self.grad_norms, self.weight_grad_norms)
+        return f"{self.label}\n" + format_table(headers, rows, ["d", ".3e", ".3f", ".3e", ".3e"])
+
+    def plot(self, path=None):
+        """Variance and gradient norms per layer (log scale); see plot_init_lab to overlay several runs."""
+        return plot_init_lab([self], path)
+
+
+def init_lab(depth=10, width=128, activation="sigmoid", init="naive", batch=256, seed=0):
+    """Measure activation variance and gradient norms through `depth` blocks Linear(width, width) → activation.
+
+    activation: one of ACTIVATIONS ("linear" for none). init: a name from INITS ("naive" = N(0, 0.01²),
+    "normal" = N(0, 1), "uniform" = U[−1/√n, 1/√n], "lecun", "xavier", "he") or a function filling a weight in
+    place, such as diagonal(1.5). Seeds the library RNG with `seed`; computes in float64.
+    """
+    init_fn = init if callable(init) else choose("init scheme", init, INITS)
+    activation_class = choose("activation", activation, ACTIVATIONS)
+    manual_seed(seed)
+    layers = []
+    for _ in range(depth):
+        layers += [nn.Linear(width, width, init=init_fn, dtype=np.float64), activation_class()]
+    model = nn.Sequential(*layers)
+    x = Tensor(generator().standard_normal((batch, width)), requires_grad=True)
+    upstream = generator().standard_normal((batch, width)) / batch
+
+    outputs, h = [x], x
+    for index, module in enumerate(model):
+        h = module(h)
+        if index % 2 == 1:  # after each activation: the output of a block
+            outputs.append(h.retain_grad())
+    h.backward(upstream)
+
+    init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
+    return InitLabResult(f"{activation} + {init_name} init, depth {depth}, width {width}",
+                         [float(np.var(out.data)) for out in outputs],
+                         [float(np.linalg.norm(out.grad.data)) for out in outputs],
+                         [float(np.linalg.norm(linear.weight.grad.data)) for linear in model[0::2]])
+
+
+def linear_chain(scale, depth=10, width=8, batch=256, seed=0):
+    """The lecture's y = W_depth … W₁x with every W = diag(scale): D(y) = scale^(2·depth)·D(x)."""
+    return init_lab(depth, width, activation="linear", init=diagonal(scale), batch=batch, seed=seed)
+
+
+def plot_init_lab(results, path=None):
+    """Overlay InitLabResults: left the activation variance per layer, right the gradient norms. Needs matplotlib."""
+    figure, (forward, backward) = new_figure(panels=2)
+    for result in results:
+        layers = np.arange(len(result.variances))
+        forward.plot(layers, result.variances, marker="o", label=result.label)
+        line, = backward.plot(layers, result.grad_norms, marker="o", label=f"{result.label}: |dL/dh|")
+        backward.plot(layers[1:], result.weight_grad_norms[1:], marker="s", linestyle="--", color=line.get_color(),
+                      label=f"{result.label}: |dL/dW|")
+    for axes, title, values in [(forward, "forward: variance of the activations", "variances"),
+                                (backward, "backward: gradient norms", "grad_norms")]:
+        positive_log_scale(axes, [v for result in results for v in getattr(result, values)])
+        axes.set_xlabel("layer (0 = input)")
+        axes.set_title(title, fontsize="medium")
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize="x-small")
+    return finish(figure, path)
