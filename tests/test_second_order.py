@@ -201,9 +201,15 @@ def test_newton_refuses_a_missing_closure_too_many_parameters_and_a_singular_hes
         optim.Newton([x], damping=-1.0)
 
 
-def test_playground_runs_newton_next_to_sgd():
-    lab = pytest.importorskip("tinygrad_edu.lab")
-    if not hasattr(lab, "playground"):
-        pytest.skip("tinygrad_edu.lab.playground is not there yet")
-    result = lab.playground(["newton", ("sgd", {"lr": 0.5})], function="quadratic", start=(-5.0, -7.5), steps=30)
-    assert result is not None
+def test_playground_runs_newton_next_to_sgd_through_the_same_closure():
+    from tinygrad_edu import lab
+    quadratic = lab.playground(["newton", "sgd"], function="quadratic", start=(-5.0, -7.5), steps=30)
+    newton, sgd = quadratic.runs["newton"], quadratic.runs["sgd"]
+    np.testing.assert_allclose(newton.points[1], [0.0, 0.0], atol=1e-7)  # one step to the minimum
+    assert np.linalg.norm(sgd.points[-1]) > 1.0  # 30 small gradient steps are still far away
+
+    valley = lab.playground([("newton", {"damping": 1.0}), "sgd"], function="rosenbrock", start=(-1.5, 2.0),
+                            steps=100)
+    damped = valley.runs["newton(damping=1.0)"]
+    assert not damped.diverged and np.linalg.norm(damped.points[-1] - [1.0, 1.0]) < 1e-4
+    assert valley.runs["sgd"].losses[-1] > damped.losses[-1]
