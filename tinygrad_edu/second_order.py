@@ -43,8 +43,8 @@ def hvp_from_gradient(gradient_at, x, v, eps):
 def hessian_from_gradient(gradient_at, x, eps):
     """The n×n Hessian at flat point x, column by column as H·eᵢ, then symmetrised: (H + Hᵀ)/2.
 
-    The true Hessian is symmetric; averaging with the transpose halves the difference error and lets
-    symmetric solvers and eigvalsh take the result.
+    The true Hessian is symmetric (∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ), but column i and row i are two separate difference
+    estimates; averaging them makes the result exactly symmetric, as eigvalsh and Cholesky expect.
     """
     columns = [hvp_from_gradient(gradient_at, x, unit, eps) for unit in np.eye(x.size)]
     matrix = np.stack(columns, axis=1) if columns else np.zeros((0, 0))

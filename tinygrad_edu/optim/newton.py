@@ -7,7 +7,7 @@ from .optimizer import Optimizer, check_hyperparameters
 
 
 class Newton(Optimizer):
-    """Newton's method with damping, for problems of at most `MAX_PARAMETERS` parameters.
+    """Newton's method with damping, for problems of at most `MAX_PARAMETERS` (1000) parameters.
 
     The loss near θ is modelled by its second-order Taylor expansion
     f(θ + s) ≈ f(θ) + gᵀs + ½ sᵀHs, whose minimum is at s = −H⁻¹g:
