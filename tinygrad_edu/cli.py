@@ -12,6 +12,11 @@ from .errors import TinygradEduError
 
 COMMANDS = {
     "train": "tinygrad_edu.train.command",
+    "playground": "tinygrad_edu.lab.commands.playground",
+    "init-lab": "tinygrad_edu.lab.commands.init_lab",
+    "compare": "tinygrad_edu.lab.commands.compare",
+    "schedule": "tinygrad_edu.lab.commands.schedule",
+    "lr-finder": "tinygrad_edu.lab.commands.lr_finder",
 }
 
 

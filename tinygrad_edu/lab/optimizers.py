@@ -1,8 +1,10 @@
-"""Optimizers by name for the labs: "adam", ("sgd", {"lr": 0.1}), ("momentum", {"lr": 0.05}), ...
+"""Optimizers by name for the labs: "adam", ("sgd", {"lr": 0.1}), "momentum:lr=0.05", ...
 
 A name is matched case-insensitively against the optimizer classes `tinygrad_edu.optim` exports, so a new
 class there is available here with no change. Three teaching names are spelled out as SGD settings.
 """
+import ast
+
 from .. import optim
 from .choices import LabError, choose
 
@@ -21,18 +23,18 @@ def optimizer_classes():
 
 
 def resolve(spec):
-    """(label, class, keyword arguments) for a name or a (name, kwargs) pair."""
+    """(label, class, keyword arguments) for a name, a "name:key=value,..." string or a (name, kwargs) pair."""
+    spec = parse_spec(spec) if isinstance(spec, str) else spec
     name, kwargs = (spec, {}) if isinstance(spec, str) else _pair(spec)
     classes = optimizer_classes()
     table = {name: (cls, {}) for name, cls in classes.items()}
     table.update({alias: (classes[class_name.lower()], preset) for alias, (class_name, preset) in ALIASES.items()})
     optimizer_class, preset = choose("optimizer", name, table)
-    return label(name, spec), optimizer_class, {**preset, **kwargs}
+    return _label(name, kwargs), optimizer_class, {**preset, **kwargs}
 
 
-def label(name, spec):
+def _label(name, settings):
     """"adam" for a bare name, "adam(lr=0.1)" when settings were given: the legend entry of a run."""
-    settings = {} if isinstance(spec, str) else spec[1]
     return name if not settings else f"{name}({', '.join(f'{k}={v}' for k, v in settings.items())})"
 
 
@@ -44,6 +46,21 @@ def unique_labels(specs):
         seen[text] = seen.get(text, 0) + 1
         labels.append(text if seen[text] == 1 else f"{text} #{seen[text]}")
     return labels
+
+
+def parse_spec(text):
+    """The command line's form: "adam" -> "adam"; "adam:lr=0.1,betas=(0.9,0.99)" -> ("adam", {"lr": 0.1, "betas": (0.9, 0.99)})."""
+    name, _, settings = text.partition(":")
+    if not settings:
+        return name
+    try:
+        call = ast.parse(f"f({settings})", mode="eval").body
+        if call.args or any(keyword.arg is None for keyword in call.keywords):
+            raise ValueError("only name=value settings")
+        return name, {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+    except (SyntaxError, ValueError) as exc:
+        raise LabError(f"cannot read the optimizer settings in {text!r} ({exc}); "
+                       "write them as name:key=value,key=value, e.g. adam:lr=0.1,betas=(0.9,0.99)") from None
 
 
 def _pair(spec):

@@ -71,8 +71,9 @@ class PlaygroundResult:
         rows = []
         for label, run in self.runs.items():
             end = run.points[-1]
-            distance = float(np.linalg.norm(end - np.array(minimum))) if minimum is not None else float("nan")
-            point = "(" + ", ".join(f"{value:.4f}" for value in end) + ")"
+            with np.errstate(over="ignore"):  # a diverged run is simply infinitely far away
+                distance = float(np.linalg.norm(end - np.array(minimum))) if minimum is not None else float("nan")
+            point = "(" + ", ".join(f"{value:.4g}" for value in end) + ")"
             rows.append((label + (" (diverged)" if run.diverged else ""), len(run) - 1, point, run.losses[-1], distance))
         return format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
 
@@ -134,7 +135,7 @@ def playground(optimizers, function="rosenbrock", start=None, steps=100, derivat
     """Run every optimizer for `steps` steps from `start` (the function's default if None) and record the paths.
 
     optimizers: names ("sgd", "adam", "momentum", ...; any optimizer class of tinygrad_edu.optim, any case)
-    or (name, {settings}) pairs, e.g. ("adam", {"lr": 0.1}). function: a name from lab.FUNCTIONS or a
+    with settings, as a pair ("adam", {"lr": 0.1}) or as text "adam:lr=0.1". function: a name from lab.FUNCTIONS or a
     TestFunction. derivative: "autograd" (backward()) or "forward" (finite difference (f(θ + h·eᵢ) − f(θ)) / h,
     as on the lecture slides). Coordinates are float64, so finite differences are accurate to O(h).
     """
@@ -158,6 +159,12 @@ def _run(label, spec, test, start, steps, derivative, h):
     point = Tensor(np.array(start, dtype=np.float64), requires_grad=True, name="θ")
     optimizer = optimizer_class([point], **settings)
     closure = _closure(test, point, optimizer, derivative, h)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is detected and reported below
+        return _record(label, point, optimizer, closure, steps)
+
+
+def _record(label, point, optimizer, closure, steps):
+    """Measure f and ∇f at θ_t, then step, for t = 0 … steps; stop at the first non-finite value."""
     points, losses, grads = [], [], []
     for t in range(steps + 1):
         loss = closure()  # f and ∇f at θ_t, measured for the record before the step

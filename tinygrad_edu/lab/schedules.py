@@ -37,7 +37,7 @@ def make_schedule(name, lr=0.1, steps=100):
 
 def schedule_values(scheduler, steps):
     """The learning rate (of the first parameter group) at steps 0 … steps−1; steps the scheduler as it goes."""
-    if not hasattr(scheduler, "get_last_lr"):
+    if not isinstance(scheduler, _lr.LRScheduler):
         raise LabError(f"{type(scheduler).__name__} depends on the loss it is given, not only on the step; "
                        "it has no schedule to draw in advance")
     values = []

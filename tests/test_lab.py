@@ -1,0 +1,312 @@
+"""The labs: test functions, the optimizer playground and its step tables, the init & gradient-flow lab,
+optimizer comparison, schedules and the LR range test, and their tinygrad-edu subcommands."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import cli, data, errors, lab, optim
+
+
+def autograd_gradient(function, point):
+    p = tg.tensor(np.array(point, dtype=np.float64), requires_grad=True)
+    function(p).backward()
+    return p.grad.data
+
+
+# ---- test functions ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(lab.FUNCTIONS))
+def test_each_function_is_differentiable_and_its_minimum_is_stationary(name):
+    test = lab.get_function(name)
+    grad = autograd_gradient(test, test.start)
+    assert grad.shape == (test.dim,) and np.all(np.isfinite(grad))
+    np.testing.assert_allclose(tg.numerical_grad(test, tg.tensor(np.array(test.start), requires_grad=True))[0],
+                               grad, rtol=1e-6, atol=1e-6)
+    if test.minimum is not None:
+        np.testing.assert_allclose(autograd_gradient(test, test.minimum), 0.0, atol=1e-9)
+    assert len(test.window) == test.dim and all(low < high for low, high in test.window)
+
+
+def test_functions_evaluate_a_whole_grid_for_contours():
+    grid = tg.tensor(np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-1, 3, 4))), dtype="float64")
+    surface = lab.get_function("rosenbrock")(grid).data
+    assert surface.shape == (4, 5)
+    assert surface[0, 0] == pytest.approx((1 + 2) ** 2 + 100 * (-1 - 4) ** 2)
+
+
+# ---- playground ----------------------------------------------------------------------------------------
+def test_gradient_descent_converges_on_the_lecture_quadratic():
+    result = lab.playground([("gd", {"lr": 0.5})], function="quadratic", steps=300)
+    run = result.runs["gd(lr=0.5)"]
+    assert np.linalg.norm(run.points[-1]) < 1e-3
+    assert np.all(np.diff(run.losses) < 0)
+    assert not run.diverged
+
+
+def test_the_lecture_gradient_descent_table_is_reproduced():
+    """f(x) = x⁴ + x + 2, x₀ = 1, γ = 0.2, forward differences with h = 0.001 (lecture 2's slide)."""
+    lecture = [(1.000, 4.000, 5.006), (-0.001, 1.999, 1.000), (-0.201, 1.800, 0.968), (-0.395, 1.630, 0.755),
+               (-0.546, 1.543, 0.352), (-0.616, 1.528, 0.067), (-0.629, 1.528, 0.005)]
+    run = lab.playground("gd:lr=0.2", function="quartic", steps=6, derivative="forward", h=0.001).runs["gd(lr=0.2)"]
+    ours = np.column_stack([run.points[:, 0], run.losses, run.grads[:, 0]])
+    np.testing.assert_allclose(ours, lecture, atol=0.0015)
+    table = lab.playground("gd:lr=0.2", function="quartic", steps=6, derivative="forward", h=0.001).table()
+    assert table.splitlines()[0].split() == ["t", "x", "f(x)", "df/dx"]
+    assert table.splitlines()[1].split() == ["0", "1.000", "4.000", "5.006"]
+
+
+def test_the_lecture_quadratic_from_its_start_point():
+    """0.06x₁² + 0.25x₂² − 0.04x₁x₂ at (−5, −7.5): f = 14.0625, ∇f = (−0.3, −3.55); one step of γ = 0.5."""
+    run = lab.playground("gd:lr=0.5", function="quadratic", steps=40).runs["gd(lr=0.5)"]
+    assert run.losses[0] == pytest.approx(14.0625)
+    np.testing.assert_allclose(run.grads[0], [-0.3, -3.55])
+    np.testing.assert_allclose(run.points[1], [-4.85, -5.725])
+    hessian = np.array([[0.12, -0.04], [-0.04, 0.5]])
+    np.testing.assert_allclose(run.points[40], np.linalg.matrix_power(np.eye(2) - 0.5 * hessian, 40) @ [-5, -7.5])
+
+
+@pytest.mark.parametrize("spec", [("adam", {"lr": 0.1}), ("momentum", {"lr": 1e-3}), "nesterov:lr=0.001"])
+def test_adam_and_momentum_trajectories_have_one_point_per_step_and_lower_the_loss(spec):
+    result = lab.playground([spec], function="rosenbrock", start=(-1.5, 2.0), steps=50)
+    (run,) = result.runs.values()
+    assert run.points.shape == (51, 2) and run.losses.shape == (51,) and run.grads.shape == (51, 2)
+    assert len(run) == 51
+    np.testing.assert_array_equal(run.points[0], [-1.5, 2.0])
+    assert run.losses[-1] < 0.5 * run.losses[0]
+    # each recorded loss is f at the recorded point
+    f = lab.get_function("rosenbrock")
+    assert run.losses[17] == pytest.approx(f(tg.tensor(run.points[17])).item())
+
+
+def test_the_playground_drives_optimizers_exactly_as_a_hand_written_loop():
+    result = lab.playground([("adam", {"lr": 0.05})], function="beale", steps=20)
+    p = tg.tensor(np.array(lab.get_function("beale").start), requires_grad=True)
+    optimizer = optim.Adam([p], lr=0.05)
+    for _ in range(20):
+        optimizer.zero_grad()
+        lab.get_function("beale")(p).backward()
+        optimizer.step()
+    np.testing.assert_allclose(result.runs["adam(lr=0.05)"].points[-1], p.data, rtol=1e-12)
+
+
+def test_forward_differences_match_autograd_to_order_h():
+    """The error of (f(x + h) − f(x)) / h is about h·f″/2: ten times smaller h, ten times smaller error."""
+    errors_by_h = {}
+    for h in (1e-2, 1e-3):
+        run = lab.playground("gd:lr=0.0005", function="rosenbrock", steps=5, derivative="forward", h=h).runs
+        run = next(iter(run.values()))
+        exact = np.array([autograd_gradient(lab.get_function("rosenbrock"), point) for point in run.points])
+        errors_by_h[h] = np.abs(run.grads - exact).max()
+    assert errors_by_h[1e-3] < 1e-3 * 1000  # |f″| ≤ ~2000 near the start, so the error is at most ~h·1000
+    assert 5 < errors_by_h[1e-2] / errors_by_h[1e-3] < 20
+
+
+def test_optimizer_names_are_case_insensitive_and_settings_label_the_run():
+    result = lab.playground(["ADAM", ("Sgd", {"lr": 0.01}), "adam"], function="ravine", steps=3)
+    assert list(result.runs) == ["ADAM", "Sgd(lr=0.01)", "adam"]
+    assert list(lab.playground(["adam", "adam"], steps=1).runs) == ["adam", "adam #2"]
+
+
+def test_newton_needs_only_the_closure_the_playground_always_passes():
+    run = lab.playground("newton", function="quadratic", steps=1).runs["newton"]
+    np.testing.assert_allclose(run.points[-1], [0.0, 0.0], atol=1e-6)
+
+
+def test_bad_optimizer_name_lists_the_choices():
+    with pytest.raises(lab.LabError) as info:
+        lab.playground(["adamm"])
+    message = str(info.value)
+    assert "adamm" in message
+    for choice in ("sgd", "adam", "rmsprop", "momentum", "gd"):
+        assert choice in message
+    assert isinstance(info.value, ValueError) and isinstance(info.value, errors.TinygradEduError)
+
+
+@pytest.mark.parametrize("call, fragment", [
+    (lambda: lab.playground("sgd", function="himmelblau"), "rosenbrock"),
+    (lambda: lab.playground("sgd", derivative="central"), "autograd"),
+    (lambda: lab.playground("sgd", steps=-1), "steps"),
+    (lambda: lab.playground([("sgd", 0.1)]), "pair"),
+    (lambda: lab.playground("adam:0.1"), "key=value"),
+])
+def test_bad_playground_settings_are_explained(call, fragment):
+    with pytest.raises(lab.LabError, match=fragment):
+        call()
+
+
+def test_a_start_point_of_the_wrong_dimension_is_a_shape_error():
+    with pytest.raises(errors.ShapeError, match="2-D start point"):
+        lab.playground("sgd", function="rosenbrock", start=(1.0,))
+
+
+def test_a_diverging_run_stops_and_says_so():
+    run = lab.playground("gd:lr=0.1", function="rosenbrock", steps=100).runs["gd(lr=0.1)"]
+    assert run.diverged and len(run) < 101
+    assert not np.isfinite(run.losses[-1]) or not np.all(np.isfinite(run.grads[-1]))
+    assert "(diverged)" in lab.playground("gd:lr=0.1", steps=100).summary()
+
+
+def test_two_dimensional_step_table_and_summary():
+    result = lab.playground(["gd:lr=0.5", "adam:lr=0.5"], function="quadratic", steps=40)
+    lines = result.table(steps=[0, 1, 40], digits=2).splitlines()
+    assert lines[0].split() == ["t", "x1", "x2", "f(x)", "df/dx1", "df/dx2"]
+    assert lines[1].split() == ["0", "-5.00", "-7.50", "14.06", "-0.30", "-3.55"]
+    assert lines[3].split()[0] == "40" and len(lines) == 4
+    summary = result.summary()
+    assert "gd(lr=0.5)" in summary and "adam(lr=0.5)" in summary and "distance to minimum" in summary
+
+
+@pytest.mark.parametrize("function", ["quartic", "rosenbrock", "saddle"])
+def test_playground_figure(tmp_path, function):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "paths.png"
+    figure = lab.playground(["gd:lr=0.001", "adam:lr=0.1"], function=function, steps=20).plot(path)
+    assert path.stat().st_size > 1000
+    assert len(figure.axes) == 2
+
+
+# ---- init & gradient flow ------------------------------------------------------------------------------
+def test_sigmoid_with_naive_init_makes_gradients_vanish_and_relu_with_he_keeps_them():
+    vanishing = lab.init_lab(depth=10, width=64, activation="sigmoid", init="naive", batch=128)
+    steady = lab.init_lab(depth=10, width=64, activation="relu", init="he", batch=128)
+    assert vanishing.weight_grad_norms[1] / vanishing.weight_grad_norms[-1] < 1e-8
+    assert vanishing.grad_norms[0] / vanishing.grad_norms[-1] < 1e-8
+    assert 0.2 < steady.weight_grad_norms[1] / steady.weight_grad_norms[-1] < 5
+    assert 0.2 < steady.grad_norms[0] / steady.grad_norms[-1] < 5
+    assert 0.2 < steady.variances[-1] / steady.variances[1] < 5
+
+
+def test_relu_with_standard_normal_weights_explodes():
+    result = lab.init_lab(depth=6, width=64, activation="relu", init="normal", batch=128)
+    assert np.all(result.variance_ratios > 10)  # about n/2 = 32 per layer
+
+
+def test_uniform_one_over_sqrt_n_divides_the_variance_by_three_per_linear_layer():
+    result = lab.init_lab(depth=8, width=128, activation="linear", init="uniform", batch=256)
+    assert result.variance_ratios.mean() == pytest.approx(1 / 3, rel=0.08)
+    assert np.all(np.abs(result.variance_ratios - 1 / 3) < 0.1)
+
+
+@pytest.mark.parametrize("scale", [1.5, 0.5])
+def test_linear_chain_of_diagonal_weights_scales_signal_and_gradient_by_scale_to_the_depth(scale):
+    result = lab.linear_chain(scale, depth=10)
+    assert result.variances[-1] / result.variances[0] == pytest.approx(scale ** 20, rel=1e-9)
+    assert result.grad_norms[0] / result.grad_norms[-1] == pytest.approx(scale ** 10, rel=1e-9)
+    np.testing.assert_allclose(result.variance_ratios, scale ** 2, rtol=1e-9)
+
+
+def test_init_lab_table_plot_and_errors(tmp_path):
+    result = lab.init_lab(depth=3, width=16, activation="tanh", init="xavier", batch=32)
+    lines = result.table().splitlines()
+    assert lines[0] == "tanh + xavier init, depth 3, width 16"
+    assert lines[1].split() == ["layer", "D(h)", "D(h)/D(h_prev)", "|dL/dh|", "|dL/dW|"]
+    assert len(lines) == 2 + 4
+    with pytest.raises(lab.LabError, match="relu"):
+        lab.init_lab(activation="swish")
+    with pytest.raises(lab.LabError, match="xavier"):
+        lab.init_lab(init="orthogonal-ish")
+    pytest.importorskip("matplotlib")
+    lab.plot_init_lab([result, lab.linear_chain(0.5, depth=3)], tmp_path / "init.png")
+    assert (tmp_path / "init.png").stat().st_size > 1000
+
+
+# ---- optimizer comparison, schedules, LR range test ----------------------------------------------------
+def test_compare_trains_every_optimizer_from_the_same_start_on_the_same_batches():
+    result = lab.compare_optimizers(["adam:lr=0.01", "adam:lr=0.01", "sgd:lr=0.1"], epochs=2, samples=300)
+    assert list(result.histories) == ["adam(lr=0.01)", "adam(lr=0.01) #2", "sgd(lr=0.1)"]
+    first, again, sgd = result.histories.values()
+    assert first["loss"] == again["loss"] and first["val_loss"] == again["val_loss"]
+    assert sgd["loss"] != first["loss"] and len(sgd) == 2
+    assert "spirals: 240 train / 60 val samples, MLP 2-64-64-3 relu" in result.table()
+
+
+def test_compare_on_fashion_mnist_when_installed():
+    try:
+        data.fashion_mnist()
+    except data.DatasetNotFoundError:
+        pytest.skip("Fashion-MNIST is not installed")
+    result = lab.compare_optimizers(["sgd:lr=0.1", "adam:lr=0.003"], dataset="fashion-mnist", epochs=2, samples=1000)
+    assert "MLP 784-128-10" in result.description
+    for history in result.histories.values():
+        assert history["val_accuracy"][-1] > 0.3  # ten classes: chance is 0.1
+
+
+def test_compare_figure(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = lab.compare_optimizers(["sgd:lr=0.1", "adam:lr=0.01"], epochs=2, samples=200)
+    result.plot(tmp_path / "compare.png")
+    assert (tmp_path / "compare.png").stat().st_size > 1000
+
+
+def test_schedule_values_follow_the_lecture_forms():
+    lrs = lab.schedule_values(lab.make_schedule("linear", lr=0.1, steps=10), 10)
+    np.testing.assert_allclose(lrs, [0.1 * (1 - t / 10) for t in range(10)])
+    lrs = lab.schedule_values(lab.make_schedule("exponential", lr=0.1, steps=40), 40)
+    np.testing.assert_allclose(lrs, [0.1 * math.exp(-t / 10) for t in range(40)])
+    with pytest.raises(lab.LabError, match="cosine"):
+        lab.make_schedule("warmup")
+
+
+def test_a_plateau_schedule_has_nothing_to_draw_in_advance():
+    opt = optim.SGD([tg.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(lab.LabError, match="loss"):
+        lab.schedule_values(optim.lr_scheduler.ReduceLROnPlateau(opt), 10)
+
+
+def test_schedule_and_lr_finder_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    lab.plot_schedule({name: lab.make_schedule(name, 0.1, 50) for name in lab.SCHEDULES}, 50, tmp_path / "s.png")
+    lab.plot_schedule(lab.make_schedule("cosine", 0.1, 50), 50, tmp_path / "one.png")
+    result = lab.lr_range_test(samples=300, num_steps=30)
+    lab.plot_lr_finder(result, tmp_path / "lr.png")
+    assert all((tmp_path / name).stat().st_size > 1000 for name in ("s.png", "one.png", "lr.png"))
+
+
+def test_lr_range_test_sweeps_geometrically_and_suggests_a_rate_inside_the_sweep():
+    result = lab.lr_range_test(samples=300, num_steps=40, start_lr=1e-4, end_lr=1.0)
+    assert result.lrs[0] == pytest.approx(1e-4)
+    ratios = np.array(result.lrs[1:]) / np.array(result.lrs[:-1])
+    np.testing.assert_allclose(ratios, ratios[0])
+    assert 1e-4 <= result.suggested_lr <= 1.0
+
+
+# ---- the subcommands -------------------------------------------------------------------------------------
+def test_playground_command_prints_the_lecture_table(capsys):
+    argv = ["playground", "--function", "quartic", "--optimizers", "gd:lr=0.2", "--steps", "6",
+            "--derivative", "forward", "--table"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "0   1.000  4.000  5.006" in out and "6  -0.629  1.528  0.005" in out
+    assert "gd(lr=0.2)" in out
+
+
+def test_playground_command_reports_an_unknown_optimizer(capsys):
+    assert cli.main(["playground", "--optimizers", "adamx", "--steps", "2"]) == 1
+    assert "unknown optimizer 'adamx'" in capsys.readouterr().err
+
+
+def test_lab_commands_write_their_figures(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    commands = {
+        "playground": ["--steps", "10"],
+        "init-lab": ["--depth", "3", "--width", "16", "--batch", "32"],
+        "compare": ["--epochs", "1", "--samples", "200", "--optimizers", "sgd:lr=0.1", "adam"],
+        "schedule": ["--steps", "20", "--names", "cosine", "onecycle"],
+        "lr-finder": ["--samples", "200", "--num-steps", "20"],
+    }
+    for name, options in commands.items():
+        out = tmp_path / f"{name}.png"
+        assert cli.main([name, *options, "--out", str(out)]) == 0, name
+        assert out.stat().st_size > 1000, name
+    printed = capsys.readouterr().out
+    assert "sigmoid + naive init" in printed and "relu + he init" in printed
+    assert "suggested learning rate" in printed
+
+
+def test_init_lab_command_runs_the_lecture_chain(capsys):
+    assert cli.main(["init-lab", "--chain", "1.5", "--depth", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "linear + diag(1.5) init, depth 10, width 8" in out
+    ratios = [float(line.split()[2]) for line in out.splitlines()[3:13]]
+    assert ratios == [2.25] * 10

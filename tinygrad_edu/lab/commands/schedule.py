@@ -1,0 +1,26 @@
+"""Print and draw learning-rate schedules over a run: step decay, the lectures' linear and exponential decay,
+cosine annealing, SGDR (warm restarts), cyclical rates and one-cycle."""
+from .common import add_out_argument, write_figure
+
+HELP = "print and plot learning-rate schedules (step, linear, exponential, cosine, sgdr, cyclic, onecycle)"
+
+
+def add_arguments(parser):
+    from ..schedules import SCHEDULES
+    parser.add_argument("--names", nargs="+", choices=sorted(SCHEDULES), default=list(SCHEDULES))
+    parser.add_argument("--lr", type=float, default=0.1, help="initial (or peak) learning rate")
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--rows", type=int, default=11, help="rows of the printed table")
+    add_out_argument(parser, "the schedules")
+
+
+def run(args):
+    from ..schedules import make_schedule, plot_schedule, schedule_values
+    from ..tables import format_table
+    values = {name: schedule_values(make_schedule(name, args.lr, args.steps), args.steps) for name in args.names}
+    shown = sorted({round(i * (args.steps - 1) / max(1, args.rows - 1)) for i in range(args.rows)})
+    rows = [(t, *(values[name][t] for name in args.names)) for t in shown]
+    print(format_table(["t", *args.names], rows, ["d"] + [".4g"] * len(args.names)))
+    write_figure(lambda path: plot_schedule({name: make_schedule(name, args.lr, args.steps) for name in args.names},
+                                            args.steps, path), args.out)
+    return 0
