@@ -310,3 +310,11 @@ def test_init_lab_command_runs_the_lecture_chain(capsys):
     assert "linear + diag(1.5) init, depth 10, width 8" in out
     ratios = [float(line.split()[2]) for line in out.splitlines()[3:13]]
     assert ratios == [2.25] * 10
+
+
+def test_decision_regions_colour_the_plane_by_the_predicted_class(tmp_path):
+    pytest.importorskip("matplotlib")
+    X, y = data.blobs(n_samples=60, seed=0)
+    figure = lab.plot_decision_regions(tg.nn.Linear(2, 3), X, y, tmp_path / "regions.png", title="untrained")
+    assert figure.axes[0].get_title() == "untrained"
+    assert (tmp_path / "regions.png").stat().st_size > 1000

@@ -3,7 +3,8 @@
 - `playground`: optimizers on 2-D/1-D test functions (`FUNCTIONS`), their paths over the contour, step tables;
 - `init_lab`, `linear_chain`: activation variance and gradient norms layer by layer (vanishing/exploding);
 - `compare_optimizers`: the same MLP trained with several optimizers, loss curves together;
-- `plot_schedule`, `make_schedule`, `lr_range_test`, `plot_lr_finder`: learning-rate schedules and the LR range test.
+- `plot_schedule`, `make_schedule`, `lr_range_test`, `plot_lr_finder`: learning-rate schedules and the LR range test;
+- `plot_decision_regions`: what a 2-D classifier predicts over the plane.
 """
 from .choices import LabError
 from .compare import DEFAULT_OPTIMIZERS, CompareResult, Task, compare_optimizers, lr_range_test
@@ -12,10 +13,11 @@ from .init_lab import ACTIVATIONS, INITS, InitLabResult, diagonal, init_lab, lin
 from .optimizers import optimizer_classes, resolve
 from .playground import PlaygroundResult, Trajectory, playground
 from .plotting import save_figure
+from .regions import plot_decision_regions
 from .schedules import SCHEDULES, make_schedule, plot_lr_finder, plot_schedule, schedule_values
 
 __all__ = ["LabError", "FUNCTIONS", "TestFunction", "get_function", "playground", "PlaygroundResult", "Trajectory",
            "optimizer_classes", "resolve", "init_lab", "linear_chain", "diagonal", "plot_init_lab", "InitLabResult",
            "ACTIVATIONS", "INITS", "compare_optimizers", "CompareResult", "DEFAULT_OPTIMIZERS", "Task",
            "lr_range_test", "SCHEDULES", "make_schedule", "schedule_values", "plot_schedule", "plot_lr_finder",
-           "save_figure"]
+           "save_figure", "plot_decision_regions"]
