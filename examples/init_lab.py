@@ -30,7 +30,8 @@ print(uniform.table())
 runs = [lab.init_lab(activation="sigmoid", init="naive"), lab.init_lab(activation="relu", init="he")]
 for result in runs:
     print(f"\n{result.table()}")
-    print(f"first-layer / last-layer weight-gradient norm: {result.weight_grad_norms[1] / result.weight_grad_norms[-1]:.2e}")
+    ratio = result.weight_grad_norms[1] / result.weight_grad_norms[-1]
+    print(f"first-layer / last-layer weight-gradient norm: {ratio:.2e}")
 
 lab.save_figure(lambda path: lab.plot_init_lab(chains, path), figures / "init_linear_chain.png")
 lab.save_figure(lambda path: lab.plot_init_lab([uniform, *runs], path), figures / "init_gradient_flow.png")

@@ -121,7 +121,8 @@ def test_every_example_is_checked():
 
 
 def test_examples_print_their_tables_without_matplotlib(tmp_path):
-    block = "import runpy, sys; sys.modules['matplotlib'] = None; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+    block = ("import runpy, sys; sys.modules['matplotlib'] = None; sys.argv = sys.argv[1:]; "
+             "runpy.run_path(sys.argv[0], run_name='__main__')")
     out = run_example("gd_1d_table", tmp_path, "-c", block)
     check_gd_1d_table(out)
     assert "skipped" in out and "pip install matplotlib" in out

@@ -8,7 +8,7 @@ from ..random import manual_seed
 from ..train import fit
 from ..train.command import build_mlp
 from .choices import LabError
-from .optimizers import resolve, unique_labels
+from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, new_figure, positive_log_scale
 from .tables import format_table
 
@@ -55,7 +55,7 @@ def compare_optimizers(optimizers=None, dataset="spirals", epochs=20, hidden=Non
     from `data_root` (their default folders otherwise), of which the first `samples` training images are used.
     Every run starts from the same weights (the library RNG is reseeded with `seed`) and sees the same batches.
     """
-    optimizers = DEFAULT_OPTIMIZERS if optimizers is None else list(optimizers)
+    optimizers = spec_list(DEFAULT_OPTIMIZERS if optimizers is None else optimizers)
     task = Task(dataset, samples, hidden, batch_size, seed, data_root)
     histories, seconds = {}, {}
     for label, spec in zip(unique_labels(optimizers), optimizers):

@@ -27,7 +27,7 @@ def resolve(spec):
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     name, kwargs = (spec, {}) if isinstance(spec, str) else _pair(spec)
     classes = optimizer_classes()
-    table = {name: (cls, {}) for name, cls in classes.items()}
+    table = {key: (cls, {}) for key, cls in classes.items()}
     table.update({alias: (classes[class_name.lower()], preset) for alias, (class_name, preset) in ALIASES.items()})
     optimizer_class, preset = choose("optimizer", name, table)
     return _label(name, kwargs), optimizer_class, {**preset, **kwargs}
@@ -36,6 +36,12 @@ def resolve(spec):
 def _label(name, settings):
     """"adam" for a bare name, "adam(lr=0.1)" when settings were given: the legend entry of a run."""
     return name if not settings else f"{name}({', '.join(f'{k}={v}' for k, v in settings.items())})"
+
+
+def spec_list(value):
+    """A list of optimizer specs from one spec ("adam", ("adam", {...})) or from a list of them."""
+    one = isinstance(value, str) or (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict))
+    return [value] if one else list(value)
 
 
 def unique_labels(specs):
@@ -49,7 +55,7 @@ def unique_labels(specs):
 
 
 def parse_spec(text):
-    """The command line's form: "adam" -> "adam"; "adam:lr=0.1,betas=(0.9,0.99)" -> ("adam", {"lr": 0.1, "betas": (0.9, 0.99)})."""
+    """The command line's form: "adam" -> "adam", "adam:lr=0.1,amsgrad=True" -> ("adam", {"lr": 0.1, "amsgrad": True})."""
     name, _, settings = text.partition(":")
     if not settings:
         return name
@@ -67,7 +73,8 @@ def _pair(spec):
     try:
         name, kwargs = spec
     except (TypeError, ValueError):
-        raise LabError(f"an optimizer is a name like 'adam' or a pair like ('adam', {{'lr': 0.1}}), got {spec!r}") from None
+        raise LabError(f"an optimizer is a name like 'adam' or a pair like ('adam', {{'lr': 0.1}}), "
+                       f"got {spec!r}") from None
     if not isinstance(name, str) or not isinstance(kwargs, dict):
         raise LabError(f"an optimizer pair is (name, dict of settings), got {spec!r}")
     return name, kwargs

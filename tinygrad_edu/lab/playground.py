@@ -19,7 +19,7 @@ from ..gradcheck import numerical_grad
 from ..tensor import Tensor
 from .choices import LabError
 from .functions import get_function
-from .optimizers import resolve, unique_labels
+from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, new_figure, positive_log_scale
 from .tables import format_table
 
@@ -74,11 +74,12 @@ class PlaygroundResult:
             with np.errstate(over="ignore"):  # a diverged run is simply infinitely far away
                 distance = float(np.linalg.norm(end - np.array(minimum))) if minimum is not None else float("nan")
             point = "(" + ", ".join(f"{value:.4g}" for value in end) + ")"
-            rows.append((label + (" (diverged)" if run.diverged else ""), len(run) - 1, point, run.losses[-1], distance))
+            name = label + (" (diverged)" if run.diverged else "")
+            rows.append((name, len(run) - 1, point, run.losses[-1], distance))
         return format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
 
     def plot(self, path=None):
-        """Left: the paths over the contour of f (over the curve of f in 1-D). Right: loss per step. Needs matplotlib."""
+        """Left: the paths over the contour of f (the curve of f in 1-D). Right: loss per step. Needs matplotlib."""
         figure, (paths, losses) = new_figure(panels=2)
         (self._draw_paths_1d if self.function.dim == 1 else self._draw_paths_2d)(paths)
         best = self.best_value
@@ -147,8 +148,7 @@ def playground(optimizers, function="rosenbrock", start=None, steps=100, derivat
         raise LabError(f"unknown derivative {derivative!r}; choose one of: {', '.join(DERIVATIVES)}")
     if int(steps) != steps or steps < 0:
         raise LabError(f"steps must be a whole number >= 0, got {steps!r}")
-    if isinstance(optimizers, (str, tuple)):
-        optimizers = [optimizers]
+    optimizers = spec_list(optimizers)
     labels = unique_labels(optimizers)
     runs = {label: _run(label, spec, test, start, int(steps), derivative, h) for label, spec in zip(labels, optimizers)}
     return PlaygroundResult(test, runs, derivative, h)
