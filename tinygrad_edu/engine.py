@@ -12,6 +12,7 @@ import numpy as np
 from . import anomaly
 from .autograd_mode import _GradMode
 from .errors import GraphError, ShapeError
+from .function import input_versions
 
 
 def topological_order(root):
@@ -23,7 +24,8 @@ def topological_order(root):
         for parent in parents:
             if parent.requires_grad and id(parent) not in visited:
                 visited.add(id(parent))
-                stack.append((parent, iter(parent.parents)))
+                op = parent.op  # read the op directly: this loop runs once per edge of the graph
+                stack.append((parent, iter(op.parents if op is not None else ())))
                 break
         else:  # all parents done: the node can come after them
             stack.pop()
@@ -84,8 +86,8 @@ def _walk(root, grad, retain_graph, on_step):
         if op.freed:
             raise GraphError(f"backward through a graph that was already freed (at op {type(op).__name__}); "
                              f"call backward(retain_graph=True) the first time to backpropagate twice")
-        if op.saved_versions is not None:
-            _check_not_modified(op)
+        if op.saved_versions is not None and op.saved_versions != input_versions(op.parents):
+            _raise_modified(op)
         sent = []  # the gradient each parent receives, after fitting it to the parent's shape and dtype
         for parent, parent_grad in zip(op.parents, op.backward(grad)):
             if parent_grad is None or not parent.requires_grad:
@@ -106,8 +108,8 @@ def _walk(root, grad, retain_graph, on_step):
             op.free()
 
 
-def _check_not_modified(op):
-    """Backward would read stale values if an input the op saved was modified in place since forward."""
+def _raise_modified(op):
+    """Backward would read stale values: an input the op saved was modified in place since forward."""
     for position, (parent, version) in enumerate(zip(op.parents, op.saved_versions)):
         if parent._version != version:
             raise GraphError(f"{type(op).__name__} saved input {position} ({anomaly.describe(parent)}) for backward, "

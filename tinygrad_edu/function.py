@@ -15,6 +15,11 @@ from .errors import ShapeError
 from .tensor import Tensor
 
 
+def input_versions(tensors):
+    """The in-place version counter of each tensor: backward compares them to catch stale saved inputs."""
+    return tuple([t._version for t in tensors])
+
+
 class Function:
     """Base of every op. `apply` runs forward and, when any input requires grad, links the result into the graph."""
 
@@ -40,13 +45,13 @@ class Function:
         if _GradMode.detect_anomaly:
             anomaly.check_forward(cls, inputs, out)
         if cls.differentiable and _GradMode.enabled:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                op.parents = inputs
-                op.needs_input_grad = needs
-                if cls.saves_inputs:
-                    op.saved_versions = tuple([t._version for t in inputs])
-                return Tensor._from_op(out, op)
+            for t in inputs:  # a plain loop: cheaper than building a tuple first on this hot path
+                if t.requires_grad:  # join the graph
+                    op.parents = inputs
+                    op.needs_input_grad = tuple([t.requires_grad for t in inputs])
+                    if cls.saves_inputs:
+                        op.saved_versions = input_versions(inputs)
+                    return Tensor._from_op(out, op)
         return Tensor._from_op(out, None)
 
     @classmethod

@@ -448,7 +448,8 @@ def _ensure_tensor(x, like):
 def _binary(op, swap=False):
     """An operator method: wraps Python numbers as constants of our dtype, then applies `op(a, b)`."""
     def method(self, other):
-        other = _ensure_tensor(other, self)
+        if type(other) is not Tensor:
+            other = _ensure_tensor(other, self)
         return op(other, self) if swap else op(self, other)
     method.__name__ = getattr(op, "__name__", "op")
     return method
