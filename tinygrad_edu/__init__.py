@@ -10,6 +10,7 @@ from .backend import backend_info, set_num_threads
 from .errors import DTypeError, GraphError, ShapeError, TinygradEduError
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .random import manual_seed
+from .second_order import SecondOrderError, hessian, hvp
 from .tensor import (Tensor, arange, bool_, cat, concatenate, eye, float32, float64, from_numpy, full, int32,
                      int64, matmul, ones, ones_like, rand, randn, stack, tensor, where, zeros, zeros_like)
 
