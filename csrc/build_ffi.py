@@ -10,7 +10,7 @@ import re
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = ["matmul.c", "optim.c"]
+SOURCES = ["gemm.c", "optim.c"]
 
 
 def read_cdef():
@@ -23,8 +23,9 @@ def read_cdef():
 def compile_flags():
     """Portable optimised flags: ISA-specific code is selected at run time, never by -march=native."""
     # -fno-math-errno: sqrt() that may set errno cannot be vectorised, and the C core never reads errno.
-    cflags = ["-O3", "-std=c11", "-fno-strict-aliasing", "-fno-math-errno", "-pthread"]
-    ldflags = ["-pthread"]
+    # -fopenmp: the GEMM's worker threads (split over output tiles, see csrc/gemm_driver.inc).
+    cflags = ["-O3", "-std=c11", "-fno-strict-aliasing", "-fno-math-errno", "-pthread", "-fopenmp"]
+    ldflags = ["-pthread", "-fopenmp"]
     if os.environ.get("TINYGRAD_EDU_SANITIZE") == "1":
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
         cflags += san
@@ -40,7 +41,7 @@ ffibuilder.set_source(
     '#include "tge.h"',
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[os.path.relpath(HERE)],
-    depends=[os.path.relpath(os.path.join(HERE, f)) for f in ("tge.h", "optim_kernels.inc")],
+    depends=[os.path.relpath(os.path.join(HERE, f)) for f in ("tge.h", "optim_kernels.inc", "gemm_driver.inc", "gemm_ukernel.inc")],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

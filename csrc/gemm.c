@@ -1,0 +1,215 @@
+/* GEMM for tinygrad_edu: C = alpha·op(A)·op(B) + beta·C, float32 and float64, row-major.
+ *
+ * The blocked driver (gemm_driver.inc) is shared by every CPU; only the micro-kernel (gemm_ukernel.inc)
+ * differs. It is compiled three times per dtype — AVX-512, AVX2+FMA and portable C — with gcc `target`
+ * attributes instead of -march flags, and the best one this CPU supports is picked once at run time, so one
+ * build runs correctly on any x86-64 machine. TINYGRAD_EDU_SIMD=avx2|portable forces a lower path (tests use
+ * it to check all three on one machine).
+ */
+#include <immintrin.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tge.h"
+
+static int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+static size_t round_up_size(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+/* ---- micro-kernels ---------------------------------------------------------------------------------------
+ * Tile shapes: MR rows × NR = NV·VL columns, as many accumulators as the register file holds comfortably
+ * (AVX-512: 32 registers, 16 accumulators; AVX2: 16 registers, 12 accumulators). MR = 8 makes the usual batch
+ * sizes (multiples of 8) fill whole tiles. */
+#define MAX_MR 12
+#define MAX_NR 32
+#define B_IN_PLACE_MAX_ROWS 64
+
+#define UK_NAME ukernel_avx512_f32
+#define UK_TARGET __attribute__((target("avx512f")))
+#define T float
+#define V __m512
+#define VL 16
+#define MR 8
+#define NV 2
+#define V_ZERO() _mm512_setzero_ps()
+#define V_LOADU(p) _mm512_loadu_ps(p)
+#define V_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define V_BCAST(x) _mm512_set1_ps(x)
+#define V_FMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define V_MUL(a, b) _mm512_mul_ps(a, b)
+#include "gemm_ukernel.inc"
+
+#define UK_NAME ukernel_avx512_f64
+#define UK_TARGET __attribute__((target("avx512f")))
+#define T double
+#define V __m512d
+#define VL 8
+#define MR 12
+#define NV 2
+#define V_ZERO() _mm512_setzero_pd()
+#define V_LOADU(p) _mm512_loadu_pd(p)
+#define V_STOREU(p, v) _mm512_storeu_pd(p, v)
+#define V_BCAST(x) _mm512_set1_pd(x)
+#define V_FMA(a, b, acc) _mm512_fmadd_pd(a, b, acc)
+#define V_MUL(a, b) _mm512_mul_pd(a, b)
+#include "gemm_ukernel.inc"
+
+#define UK_NAME ukernel_avx2_f32
+#define UK_TARGET __attribute__((target("avx2,fma")))
+#define T float
+#define V __m256
+#define VL 8
+#define MR 6
+#define NV 2
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOADU(p) _mm256_loadu_ps(p)
+#define V_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define V_BCAST(x) _mm256_set1_ps(x)
+#define V_FMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define V_MUL(a, b) _mm256_mul_ps(a, b)
+#include "gemm_ukernel.inc"
+
+#define UK_NAME ukernel_avx2_f64
+#define UK_TARGET __attribute__((target("avx2,fma")))
+#define T double
+#define V __m256d
+#define VL 4
+#define MR 6
+#define NV 2
+#define V_ZERO() _mm256_setzero_pd()
+#define V_LOADU(p) _mm256_loadu_pd(p)
+#define V_STOREU(p, v) _mm256_storeu_pd(p, v)
+#define V_BCAST(x) _mm256_set1_pd(x)
+#define V_FMA(a, b, acc) _mm256_fmadd_pd(a, b, acc)
+#define V_MUL(a, b) _mm256_mul_pd(a, b)
+#include "gemm_ukernel.inc"
+
+/* portable C: plain scalars; the compiler vectorises what the baseline ISA allows */
+#define UK_NAME ukernel_portable_f32
+#define UK_TARGET
+#define T float
+#define V float
+#define VL 1
+#define MR 4
+#define NV 8
+#define V_ZERO() 0.0f
+#define V_LOADU(p) (*(p))
+#define V_STOREU(p, v) (*(p) = (v))
+#define V_BCAST(x) (x)
+#define V_FMA(a, b, acc) ((a) * (b) + (acc))
+#define V_MUL(a, b) ((a) * (b))
+#include "gemm_ukernel.inc"
+
+#define UK_NAME ukernel_portable_f64
+#define UK_TARGET
+#define T double
+#define V double
+#define VL 1
+#define MR 4
+#define NV 8
+#define V_ZERO() 0.0
+#define V_LOADU(p) (*(p))
+#define V_STOREU(p, v) (*(p) = (v))
+#define V_BCAST(x) (x)
+#define V_FMA(a, b, acc) ((a) * (b) + (acc))
+#define V_MUL(a, b) ((a) * (b))
+#include "gemm_ukernel.inc"
+
+/* ---- the blocked driver, once per dtype ------------------------------------------------------------------ */
+#define T float
+#define F(name) name##_f32
+#include "gemm_driver.inc"
+#undef T
+#undef F
+
+#define T double
+#define F(name) name##_f64
+#include "gemm_driver.inc"
+#undef T
+#undef F
+
+/* ---- run-time choices: SIMD path and thread count ---------------------------------------------------------
+ * Cache blocks: kc·nr of B (the L1-resident micro-panel) is 32 KiB at most; mc·kc of A is 256-512 KiB (L2);
+ * kc·nc of B is 2-4 MiB (L2/L3). */
+enum { SIMD_PORTABLE, SIMD_AVX2, SIMD_AVX512, SIMD_PATHS };
+static const char *const SIMD_NAMES[SIMD_PATHS] = {"portable", "avx2", "avx512"};
+
+static const kernel_f32 KERNELS_F32[SIMD_PATHS] = {
+    {4, 8, 256, 256, 2048, ukernel_portable_f32},
+    {6, 16, 288, 256, 2048, ukernel_avx2_f32},
+    {8, 32, 256, 256, 2048, ukernel_avx512_f32},
+};
+static const kernel_f64 KERNELS_F64[SIMD_PATHS] = {
+    {4, 8, 128, 256, 1024, ukernel_portable_f64},
+    {6, 8, 144, 256, 1024, ukernel_avx2_f64},
+    {12, 16, 120, 256, 1024, ukernel_avx512_f64},
+};
+
+static int simd_path = SIMD_PORTABLE;
+static int num_threads = 1;
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void setup(void)
+{
+    __builtin_cpu_init();
+    int best = SIMD_PORTABLE;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = SIMD_AVX2;
+    if (__builtin_cpu_supports("avx512f")) best = SIMD_AVX512;
+    const char *forced = getenv("TINYGRAD_EDU_SIMD");
+    for (int path = 0; forced && path < best; path++) /* only a path the CPU has can be forced */
+        if (strcmp(forced, SIMD_NAMES[path]) == 0) best = path;
+    simd_path = best;
+    const char *threads = getenv("TINYGRAD_EDU_NUM_THREADS");
+    num_threads = threads && atoi(threads) > 0 ? atoi(threads) : omp_get_num_procs();
+}
+
+const char *tge_simd_path(void)
+{
+    pthread_once(&setup_once, setup);
+    return SIMD_NAMES[simd_path];
+}
+
+int tge_get_num_threads(void)
+{
+    pthread_once(&setup_once, setup);
+    return num_threads;
+}
+
+void tge_set_num_threads(int n)
+{
+    pthread_once(&setup_once, setup);
+    num_threads = n < 1 ? 1 : n;
+}
+
+/* Below about a million flops (a few microseconds) waking a second thread costs more than it saves. */
+static int threads_for(int64_t M, int64_t N, int64_t K)
+{
+    return (double)M * (double)N * (double)K < 5e5 ? 1 : num_threads;
+}
+
+int tge_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+              const float *B, int64_t ldb, float beta, float *C, int64_t ldc, int64_t batch, int64_t stride_a,
+              int64_t stride_b, int64_t stride_c)
+{
+    pthread_once(&setup_once, setup);
+    const int threads = threads_for(M, N, K);
+    for (int64_t b = 0; b < batch; b++)
+        if (gemm_f32(&KERNELS_F32[simd_path], threads, trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda,
+                     B + b * stride_b, ldb, beta, C + b * stride_c, ldc))
+            return -1;
+    return 0;
+}
+
+int tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+              const double *B, int64_t ldb, double beta, double *C, int64_t ldc, int64_t batch, int64_t stride_a,
+              int64_t stride_b, int64_t stride_c)
+{
+    pthread_once(&setup_once, setup);
+    const int threads = threads_for(M, N, K);
+    for (int64_t b = 0; b < batch; b++)
+        if (gemm_f64(&KERNELS_F64[simd_path], threads, trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda,
+                     B + b * stride_b, ldb, beta, C + b * stride_c, ldc))
+            return -1;
+    return 0;
+}
