@@ -1,0 +1,185 @@
+"""The C GEMM against numpy: every transpose pair, both dtypes, awkward shapes, strides, alpha/beta, batches,
+every SIMD path, and the same bits whatever the thread count."""
+import itertools
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu.errors import DTypeError, ShapeError
+
+c_backend = pytest.importorskip("tinygrad_edu.backend.c", reason="the C core is not built")
+
+DTYPES = (np.float32, np.float64)
+TRANSPOSES = list(itertools.product((False, True), repeat=2))
+AWKWARD_SIZES = (0, 1, 2, 7, 13, 31, 33, 97)  # empty, single, below and just past the register tiles, primes
+
+
+def operands(rng, M, N, K, dtype, trans_a, trans_b):
+    a = rng.standard_normal((K, M) if trans_a else (M, K)).astype(dtype)
+    b = rng.standard_normal((N, K) if trans_b else (K, N)).astype(dtype)
+    return a, b
+
+
+def exact_product(a, b, trans_a, trans_b):
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    return np.matmul(np.swapaxes(a64, -1, -2) if trans_a else a64, np.swapaxes(b64, -1, -2) if trans_b else b64)
+
+
+def assert_close(got, expected, a, b, K):
+    # Each entry sums K products; float rounding grows at most like K·eps·Σ|a||b|, here bounded by
+    # K·eps·max|a|·max|b| per entry, so that is the tolerance (a few ulps of the largest term, times K).
+    eps = np.finfo(got.dtype).eps
+    scale = max(1.0, float(np.abs(a).max(initial=0)) * float(np.abs(b).max(initial=0)))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=4 * max(K, 1) * eps * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES)
+def test_awkward_shapes_match_numpy(dtype, trans_a, trans_b):
+    rng = np.random.default_rng(0)
+    for M, N, K in itertools.product(AWKWARD_SIZES, repeat=3):
+        if rng.random() > 0.25:  # a fixed quarter of the 512 combinations keeps the test fast
+            continue
+        a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
+        got = c_backend.gemm(a, b, trans_a, trans_b)
+        assert got.shape == (M, N) and got.dtype == dtype
+        assert_close(got, exact_product(a, b, trans_a, trans_b), a, b, K)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("M, N, K", [(128, 256, 784), (300, 29, 1000), (3, 5, 3000), (1000, 3, 7), (257, 263, 269)])
+def test_tall_skinny_and_large_shapes(dtype, M, N, K):
+    rng = np.random.default_rng(1)
+    for trans_a, trans_b in TRANSPOSES:
+        a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
+        assert_close(c_backend.gemm(a, b, trans_a, trans_b), exact_product(a, b, trans_a, trans_b), a, b, K)
+
+
+@settings(deadline=None)
+@given(M=st.integers(0, 70), N=st.integers(0, 70), K=st.integers(0, 300), trans=st.sampled_from(TRANSPOSES),
+       dtype=st.sampled_from(DTYPES), alpha=st.sampled_from([1.0, -0.5, 2.0]), beta=st.sampled_from([0.0, 1.0, 0.25]),
+       seed=st.integers(0, 2**32 - 1))
+def test_random_shapes_alpha_beta(M, N, K, trans, dtype, alpha, beta, seed):
+    rng = np.random.default_rng(seed)
+    a, b = operands(rng, M, N, K, dtype, *trans)
+    c0 = rng.standard_normal((M, N)).astype(dtype)
+    out = c0.copy()
+    c_backend.gemm(a, b, *trans, alpha=alpha, beta=beta, out=out)
+    expected = alpha * exact_product(a, b, *trans) + beta * c0.astype(np.float64)
+    assert_close(out, expected, a, b, K + 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_beta_zero_never_reads_c(dtype):
+    rng = np.random.default_rng(2)
+    for M, N, K in [(9, 33, 17), (64, 64, 64), (5, 3, 0)]:
+        a, b = operands(rng, M, N, K, dtype, False, False)
+        out = np.full((M, N), np.nan, dtype=dtype)
+        c_backend.gemm(a, b, beta=0.0, out=out)
+        assert not np.isnan(out).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_non_contiguous_operands(dtype):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 60)).astype(dtype)
+    w = rng.standard_normal((30, 60)).astype(dtype)
+    cases = [
+        (x, w.T),                      # a transposed view: read through the flag, no copy
+        (x[:, ::2], w[:, ::2].T),      # stepped slices
+        (x[::-1], w.T[:, ::-1]),       # negative strides
+        (x[5:25, 10:50], w.T[10:50]),  # windows of bigger arrays
+        (np.asfortranarray(x), np.asfortranarray(w.T)),
+    ]
+    for a, b in cases:
+        assert_close(c_backend.gemm(a, b), exact_product(a, b, False, False), a, b, a.shape[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batched_products(dtype):
+    rng = np.random.default_rng(4)
+    for trans_a, trans_b in TRANSPOSES:
+        a = rng.standard_normal((5, 19, 11) if trans_a else (5, 11, 19)).astype(dtype)
+        b = rng.standard_normal((5, 23, 19) if trans_b else (5, 19, 23)).astype(dtype)
+        got = c_backend.gemm(a, b, trans_a, trans_b)
+        assert got.shape == (5, 11, 23)
+        assert_close(got, exact_product(a, b, trans_a, trans_b), a, b, 19)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
+    rng = np.random.default_rng(5)
+    before = tg.backend_info()["num_threads"]
+    try:
+        for M, N, K in [(256, 300, 700), (37, 513, 129), (128, 10, 128), (1000, 33, 65)]:
+            for trans_a, trans_b in TRANSPOSES:
+                a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
+                results = []
+                for threads in (1, 2, 3, 1):
+                    tg.set_num_threads(threads)
+                    results.append(c_backend.gemm(a, b, trans_a, trans_b))
+                for other in results[1:]:
+                    assert np.array_equal(results[0], other)
+    finally:
+        tg.set_num_threads(before)
+
+
+CHECK_PATH = """
+import numpy as np, itertools, tinygrad_edu as tg
+from tinygrad_edu.backend import c
+print(tg.backend_info()["simd"])
+rng = np.random.default_rng(0)
+for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), [(1, 1, 1), (13, 37, 29), (70, 90, 300)],
+                                                   itertools.product((False, True), repeat=2)):
+    a = rng.standard_normal((K, M) if ta else (M, K)).astype(dtype)
+    b = rng.standard_normal((N, K) if tb else (K, N)).astype(dtype)
+    ref = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b).astype(np.float64)
+    err = np.abs(c.gemm(a, b, ta, tb) - ref).max()
+    assert err < 4 * K * np.finfo(dtype).eps * np.abs(a).max() * np.abs(b).max(), (dtype, M, N, K, ta, tb, err)
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("path", ["avx512", "avx2", "portable"])
+def test_every_simd_path(path):
+    env = dict(os.environ, TINYGRAD_EDU_SIMD=path, TINYGRAD_EDU_BACKEND="c")
+    result = subprocess.run([sys.executable, "-c", CHECK_PATH], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    chosen, status = result.stdout.split()
+    if chosen != path:
+        pytest.skip(f"this CPU has no {path}; it ran {chosen}")
+    assert status == "ok"
+
+
+def test_boundary_errors_name_shapes_and_dtypes():
+    a32, b64 = np.ones((2, 3), np.float32), np.ones((3, 4), np.float64)
+    with pytest.raises(DTypeError, match="float32 and float64"):
+        c_backend.gemm(a32, b64)
+    with pytest.raises(DTypeError):
+        c_backend.gemm(np.ones((2, 3), np.int64), np.ones((3, 4), np.int64))
+    with pytest.raises(ShapeError, match="inner dimensions differ"):
+        c_backend.gemm(a32, np.ones((4, 4), np.float32))
+    with pytest.raises(ShapeError, match="2-D or both 3-D"):
+        c_backend.gemm(np.ones(3, np.float32), np.ones(3, np.float32))
+    with pytest.raises(ShapeError, match="batch sizes differ"):
+        c_backend.gemm(np.ones((2, 2, 3), np.float32), np.ones((3, 3, 4), np.float32))
+    with pytest.raises(ShapeError, match="out must be"):
+        c_backend.gemm(a32, np.ones((3, 4), np.float32), out=np.empty((4, 2), np.float32))
+    with pytest.raises(ValueError, match="overlap"):
+        square = np.ones((3, 3), np.float32)
+        c_backend.gemm(square, square, out=square)
+
+
+def test_tensor_matmul_and_linear_use_the_kernel_both_ways():
+    rng = np.random.default_rng(6)
+    x = tg.tensor(rng.standard_normal((16, 20)), dtype="float64", requires_grad=True)
+    w = tg.tensor(rng.standard_normal((20, 12)), dtype="float64", requires_grad=True)
+    (x @ w).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.ones((16, 12)) @ w.numpy().T, rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), x.numpy().T @ np.ones((16, 12)), rtol=1e-12)
