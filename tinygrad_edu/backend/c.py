@@ -36,6 +36,11 @@ def _as_operand(x, transposed):
     return np.ascontiguousarray(x), transposed  # other strides: one copy
 
 
+def _overlap(x, y):
+    """Whether x and y share memory: the cheap bounds test first, the exact one only when bounds meet."""
+    return np.may_share_memory(x, y) and np.shares_memory(x, y)
+
+
 def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     """out = alpha·op(a)·op(b) + beta·out for 2-D or batched 3-D arrays (op = transpose of the last two axes)."""
     if a.dtype != b.dtype or a.dtype not in _FLOAT_TYPES:
@@ -58,7 +63,7 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     elif out.shape != out_shape or out.dtype != a.dtype or not out.flags.c_contiguous or not out.flags.writeable:
         raise ShapeError(f"gemm: out must be a writeable C-contiguous {a.dtype} array of shape {out_shape}, "
                          f"got {out.dtype} {out.shape}")
-    elif np.shares_memory(out, a) or np.shares_memory(out, b):
+    elif _overlap(out, a) or _overlap(out, b):
         raise ValueError("gemm: out must not overlap the operands")
     if out.size == 0:
         return out

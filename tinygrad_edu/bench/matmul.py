@@ -1,0 +1,125 @@
+"""GEMM speed: our C kernel vs numpy's BLAS, GFLOP/s side by side in one run, with 1 and 2 threads.
+
+    python -m tinygrad_edu.bench matmul [--sizes 64 128 ...] [--dtypes float32 float64] [--threads 1 2] [--quick]
+
+Square products and the products of one MLP training step (784-256-128-10 at batch B: forward X·Wᵀ,
+backward dY·W and dYᵀ·X). numpy's BLAS runs with the same thread count as ours (threadpoolctl). When
+OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older kernel, so the benchmark runs
+itself again in a fresh process with both unset: it always compares against the strongest numpy.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from .timing import median_time
+
+OPENBLAS_LIMITS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+MLP_LAYERS = ((784, 256), (256, 128), (128, 10))
+
+
+def add_arguments(parser):
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256, 512, 1024, 2048],
+                        help="square sizes n (n×n @ n×n)")
+    parser.add_argument("--batches", type=int, nargs="+", default=[32, 64, 128, 256], help="MLP batch sizes")
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"], choices=["float32", "float64"])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per case (the median is reported)")
+    parser.add_argument("--quick", action="store_true", help="a short run: sizes up to 512, batch 128, float32")
+
+
+def mlp_products(batch):
+    """(label, M, N, K, trans_a, trans_b) of the GEMMs in one training step at this batch size."""
+    products = []
+    for fan_in, fan_out in MLP_LAYERS:
+        products += [
+            (f"B={batch} {fan_in}→{fan_out} X·Wᵀ", batch, fan_out, fan_in, False, True),
+            (f"B={batch} {fan_in}→{fan_out} dY·W", batch, fan_in, fan_out, False, False),
+            (f"B={batch} {fan_in}→{fan_out} dYᵀ·X", fan_out, fan_in, batch, True, False),
+        ]
+    return products
+
+
+def gflops(M, N, K, seconds):
+    return 2.0 * M * N * K / seconds / 1e9
+
+
+def compare(label, M, N, K, trans_a, trans_b, dtype, repeats):
+    """One table row: GFLOP/s of ours and numpy's (both writing into a preallocated output) and the ratio."""
+    from ..backend import c
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((K, M) if trans_a else (M, K)).astype(dtype)
+    b = rng.standard_normal((N, K) if trans_b else (K, N)).astype(dtype)
+    a_op, b_op = (a.T if trans_a else a), (b.T if trans_b else b)
+    out = np.empty((M, N), dtype=dtype)
+    min_time = 0.02 if M * N * K < 1e8 else 0.1
+    ours = median_time(lambda: c.gemm(a, b, trans_a, trans_b, out=out), repeats, min_time)
+    theirs = median_time(lambda: np.matmul(a_op, b_op, out=out), repeats, min_time)
+    return f"| {label} | {gflops(M, N, K, ours):.1f} | {gflops(M, N, K, theirs):.1f} | {theirs / ours:.2f} |"
+
+
+def boundary_overhead_us(dtype):
+    """µs for a 1×1×1 product: what a call costs beyond the arithmetic, ours vs numpy."""
+    from ..backend import c
+    a, b, out = np.ones((1, 1), dtype), np.ones((1, 1), dtype), np.empty((1, 1), dtype)
+    ours = median_time(lambda: c.gemm(a, b, out=out), 7, 0.05)
+    theirs = median_time(lambda: np.matmul(a, b, out=out), 7, 0.05)
+    return ours * 1e6, theirs * 1e6
+
+
+def blas_description():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "numpy's BLAS: unknown (pip install threadpoolctl to see it)"
+    blas = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    if not blas:
+        return "numpy's BLAS: none found"
+    pool = blas[0]
+    return (f"numpy's BLAS: {pool.get('internal_api')} {pool.get('version')}, kernel "
+            f"{pool.get('architecture')}, {pool.get('num_threads')} threads available")
+
+
+def numpy_threads(n):
+    """A context limiting numpy's BLAS to n threads (no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=n, user_api="blas")
+
+
+def report(args):
+    import tinygrad_edu as tg
+    if args.quick:
+        args.sizes, args.batches, args.dtypes = [s for s in args.sizes if s <= 512], [128], ["float32"]
+    info = tg.backend_info()
+    lines = ["## GEMM: tinygrad_edu vs numpy", "",
+             f"Our kernel: SIMD path {info['simd']}. {blas_description()}. "
+             f"Compared against numpy with {', '.join(OPENBLAS_LIMITS)} unset (its strongest kernel).", ""]
+    for dtype in args.dtypes:
+        ours_us, numpy_us = boundary_overhead_us(dtype)
+        lines.append(f"- {dtype} call overhead (1×1×1): ours {ours_us:.2f} µs, numpy {numpy_us:.2f} µs")
+    for threads in args.threads:
+        tg.set_num_threads(threads)
+        with numpy_threads(threads):
+            for dtype in args.dtypes:
+                lines += ["", f"### {dtype}, {threads} thread{'s' if threads > 1 else ''}", "",
+                          "| product | ours GFLOP/s | numpy GFLOP/s | ours / numpy |", "|---|---:|---:|---:|"]
+                for n in args.sizes:
+                    lines.append(compare(f"{n}×{n}×{n}", n, n, n, False, False, dtype, args.repeats))
+                for batch in args.batches:
+                    for product in mlp_products(batch):
+                        lines.append(compare(*product, dtype, args.repeats))
+    tg.set_num_threads(info["num_threads"])
+    return lines
+
+
+def run(args):
+    if any(name in os.environ for name in OPENBLAS_LIMITS):
+        env = {key: value for key, value in os.environ.items() if key not in OPENBLAS_LIMITS}
+        return subprocess.run([sys.executable, "-m", "tinygrad_edu.bench", "matmul", *sys.argv[2:]], env=env).returncode
+    print("\n".join(report(args)))
+    return 0
