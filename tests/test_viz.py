@@ -10,18 +10,6 @@ from tinygrad_edu import nn, viz
 from tinygrad_edu.viz import dot as dot_module
 
 
-def lecture_graph():
-    """f = x² + xy + (x + y)² at x = 1, y = 2, with the intermediates named as in the lecture."""
-    x = tg.tensor(1.0, dtype="float64", requires_grad=True, name="x")
-    y = tg.tensor(2.0, dtype="float64", requires_grad=True, name="y")
-    a, b, c = x ** 2, x * y, x + y
-    d, e = a + b, c ** 2
-    f = d + e
-    for tensor, name in [(a, "a"), (b, "b"), (c, "c"), (d, "d"), (e, "e"), (f, "f")]:
-        tensor.name = name
-    return x, y, f
-
-
 def dot_nodes(text):
     """{node id: attribute text} of every node statement in DOT text."""
     statements = dict(re.findall(r"^\s*(\w+) \[(.*)\];$", text, flags=re.M))
@@ -33,7 +21,7 @@ def dot_edges(text):
 
 
 def test_dot_has_a_node_per_tensor_and_op_and_edges_through_ops():
-    x, y, f = lecture_graph()
+    x, y, f = viz.lecture_example()
     text = viz.to_dot(f)
     nodes, edges = dot_nodes(text), dot_edges(text)
     labels = {node: re.search(r'label="([^"]*)"', attrs).group(1) for node, attrs in nodes.items()}
@@ -66,7 +54,7 @@ def test_dot_styles_leaves_params_constants_and_output_apart():
 
 
 def test_values_and_grads_appear_only_when_asked():
-    x, y, f = lecture_graph()
+    x, y, f = viz.lecture_example()
     assert "\\ngrad" not in viz.to_dot(f)
     f.backward(retain_graph=True)
     text = viz.to_dot(f)
@@ -103,7 +91,7 @@ def test_a_huge_graph_is_summarised():
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 def test_draw_renders_svg_and_png_with_dot(tmp_path):
-    _, _, f = lecture_graph()
+    _, _, f = viz.lecture_example()
     svg_path = viz.draw(f, tmp_path / "f.svg")
     svg = open(svg_path, encoding="utf-8").read()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and ">Mul<" in svg
@@ -115,7 +103,7 @@ def test_draw_renders_svg_and_png_with_dot(tmp_path):
 
 def test_without_dot_the_dot_file_is_written_with_a_hint(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(dot_module.shutil, "which", lambda name: None)
-    _, _, f = lecture_graph()
+    _, _, f = viz.lecture_example()
     written = viz.draw(f, tmp_path / "f.svg")
     assert written == str(tmp_path / "f.dot") and not (tmp_path / "f.svg").exists()
     assert open(written, encoding="utf-8").read() == viz.to_dot(f)
@@ -127,7 +115,7 @@ def test_without_dot_the_dot_file_is_written_with_a_hint(tmp_path, monkeypatch, 
 
 
 def test_print_graph_prints_shared_subgraphs_once(capsys):
-    x, y, f = lecture_graph()
+    x, y, f = viz.lecture_example()
     f.backward(retain_graph=True)
     viz.print_graph(f)
     lines = capsys.readouterr().out.splitlines()
