@@ -27,7 +27,7 @@ def test_the_trace_follows_the_lecture_chain_rule(x_value, y_value):
     c = x_value + y_value
     # the slides: ∂f/∂d = ∂f/∂e = 1; ∂f/∂a = ∂f/∂b = 1; ∂f/∂c = 2c
     assert received(trace) == {"f": 1.0, "d": 1.0, "e": 1.0, "a": 1.0, "b": 1.0, "c": pytest.approx(2 * c)}
-    # ∂f/∂x = ∂f/∂a·2x + ∂f/∂b·y + ∂f/∂c·1, ∂f/∂y = ∂f/∂b·x + ∂f/∂c·1: one term per path
+    # one term per path: ∂f/∂x = ∂f/∂a·2x + ∂f/∂b·y + ∂f/∂c, ∂f/∂y = ∂f/∂b·x + ∂f/∂c
     assert sorted(sent_to(trace, "x")) == pytest.approx(sorted([2 * x_value, y_value, 2 * c]))
     assert sorted(sent_to(trace, "y")) == pytest.approx(sorted([x_value, 2 * c]))
     assert sent_to(trace, "2") == []  # the constant exponent gets no gradient

@@ -10,8 +10,9 @@ Nothing here changes the graph, and nothing imports matplotlib.
 """
 from .dot import Graph, draw, graph, to_dot
 from .examples import lecture_example
+from .explorer import explore
 from .text import format_graph, print_graph, summary
 from .trace import BackwardTrace, trace_backward
 
 __all__ = ["to_dot", "draw", "graph", "Graph", "print_graph", "format_graph", "summary", "trace_backward",
-           "BackwardTrace", "lecture_example"]
+           "BackwardTrace", "explore", "lecture_example"]

@@ -5,7 +5,8 @@ from ..tensor import tensor
 def lecture_example(x=1.0, y=2.0):
     """(x, y, f) for the lecture's f = x² + xy + (x + y)², every value named as on the slides.
 
-    a = x², b = x·y, c = x + y, d = a + b, e = c², f = d + e, so ∂f/∂x = 2x + y + 2(x + y), ∂f/∂y = x + 2(x + y).
+    a = x², b = x·y, c = x + y, d = a + b, e = c², f = d + e;
+    so ∂f/∂x = 2x + y + 2(x + y) and ∂f/∂y = x + 2(x + y).
     """
     x = tensor(x, dtype="float64", requires_grad=True, name="x")
     y = tensor(y, dtype="float64", requires_grad=True, name="y")
