@@ -102,7 +102,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, method="central"):
         excess = np.abs(a - n) - (atol + rtol * np.abs(n))
         if excess.size and (np.max(excess) > 0 or not np.all(np.isfinite(a))):
             worst = np.argsort(-np.nan_to_num(excess, nan=np.inf), axis=None)[:5]
-            rows = [f"    index {np.unravel_index(i, excess.shape)}: autograd {a.flat[i]:.8g}, "
+            rows = [f"    index {tuple(int(j) for j in np.unravel_index(i, excess.shape))}: autograd {a.flat[i]:.8g}, "
                     f"numerical {n.flat[i]:.8g}" for i in worst if not excess.flat[i] <= 0]
             problems.append(f"  input {position} (shape {a.shape}):\n" + "\n".join(rows))
     if problems:
