@@ -329,3 +329,15 @@ def test_closure_is_evaluated_and_its_loss_returned():
 
     loss = opt.step(closure)
     assert loss.item() == 4.0 and w.data[0] == 1.0
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1), lambda p: optim.Adam(p),
+                                  lambda p: optim.Lookahead(optim.SGD(p, lr=0.1), k=1)])
+def test_step_bumps_the_version_so_stale_graphs_refuse_backward(make):
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = make([w])
+    (w * w).sum().backward()
+    stale = (w * w).sum()  # saves w for its backward
+    opt.step()
+    with pytest.raises(tg.GraphError, match="modified in place"):
+        stale.backward()

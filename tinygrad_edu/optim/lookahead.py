@@ -58,6 +58,7 @@ class Lookahead:
         if self.step_count % self.k == 0:
             for param in self._params():
                 backend.current.lookahead_step(param.data, self.slow_weights[param], alpha=self.alpha)
+                param.mark_modified()
         return loss
 
     def state_dict(self):

@@ -79,6 +79,7 @@ class Optimizer:
                     state = self.state[param] = {"step": 0, **self._init_state(param.data, group)}
                 state["step"] += 1
                 self._update(param.data, grad, state, group)
+                param.mark_modified()  # a graph that saved the old value must not backpropagate through it
         return loss
 
     def _init_state(self, param, group):
