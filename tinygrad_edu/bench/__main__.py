@@ -15,10 +15,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu.bench", description=__doc__)
     sub = parser.add_subparsers(dest="benchmark", required=True)
     for name, help_text in BENCHMARKS.items():
-        try:
-            module = importlib.import_module(f"tinygrad_edu.bench.{name}")
-        except ImportError:
-            continue  # this benchmark is not written yet
+        module = importlib.import_module(f"tinygrad_edu.bench.{name}")
         sub_parser = sub.add_parser(name, help=help_text)
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(module=module)
