@@ -5,7 +5,8 @@
 #   bash scripts/valgrind.sh [pytest args]      (default: the kernel test files, few hypothesis examples)
 #
 # PYTHONMALLOC=malloc makes Python allocate through malloc so valgrind sees every block; leak checking is
-# off because the interpreter keeps its allocations until exit. Slow (tens of times slower than native).
+# off because the interpreter keeps its allocations until exit. scripts/valgrind.supp silences reports raised
+# inside CPython itself (never ones in our module). Slow (tens of times slower than native).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=("$@")
@@ -13,6 +14,6 @@ tests=("$@")
 # the interpreter binary itself: a `python` wrapper script (pyenv shim, venv launcher) would be all valgrind saw
 python_binary="$(python -c 'import sys; print(sys.executable)')"
 PYTHONMALLOC=malloc TINYGRAD_EDU_BACKEND=c HYPOTHESIS_PROFILE=valgrind \
-  valgrind --tool=memcheck --error-exitcode=99 --leak-check=no --track-origins=no --quiet \
+  valgrind --tool=memcheck --error-exitcode=99 --suppressions=scripts/valgrind.supp --leak-check=no --track-origins=no --quiet \
   "$python_binary" -m pytest -q -p no:cacheprovider "${tests[@]}"
 echo "valgrind run clean"
