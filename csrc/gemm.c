@@ -17,104 +17,142 @@
 static int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 static size_t round_up_size(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
+static int ranges_overlap(const void *p, size_t p_bytes, const void *q, size_t q_bytes)
+{
+    const uintptr_t p0 = (uintptr_t)p, q0 = (uintptr_t)q;
+    return p_bytes && q_bytes && p0 < q0 + q_bytes && q0 < p0 + p_bytes;
+}
+
+static int num_threads = 1; /* set once from the environment (setup below), then by tge_set_num_threads */
+
+/* Below about a million flops (a few microseconds) waking a second thread costs more than it saves. */
+static int threads_for(int64_t M, int64_t N, int64_t K)
+{
+    return (double)M * (double)N * (double)K < 5e5 ? 1 : num_threads;
+}
+
 /* ---- micro-kernels ---------------------------------------------------------------------------------------
  * Tile shapes: MR rows × NR = NV·VL columns, as many accumulators as the register file holds comfortably
  * (AVX-512: 32 registers, 16 accumulators; AVX2: 16 registers, 12 accumulators). MR = 8 makes the usual batch
- * sizes (multiples of 8) fill whole tiles. */
-#define MAX_MR 12
+ * sizes (multiples of 8) fill whole tiles. Each set also has a narrow tile, one vector wide and taller, for
+ * products with few columns (a 10-class output layer would leave most of a wide tile empty). */
+#define MAX_MR 16
 #define MAX_NR 32
 #define B_IN_PLACE_MAX_ROWS 64
+enum { WIDE, NARROW };
 
-#define UK_NAME ukernel_avx512_f32
 #define UK_TARGET __attribute__((target("avx512f")))
 #define T float
 #define V __m512
 #define VL 16
-#define MR 8
-#define NV 2
 #define V_ZERO() _mm512_setzero_ps()
 #define V_LOADU(p) _mm512_loadu_ps(p)
 #define V_STOREU(p, v) _mm512_storeu_ps(p, v)
 #define V_BCAST(x) _mm512_set1_ps(x)
 #define V_FMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
 #define V_MUL(a, b) _mm512_mul_ps(a, b)
+#define UK_NAME ukernel_avx512_f32
+#define MR 8
+#define NV 2
 #include "gemm_ukernel.inc"
+#define UK_NAME ukernel_avx512_f32_narrow
+#define MR 16
+#define NV 1
+#include "gemm_ukernel.inc"
+#include "gemm_isa_end.inc"
 
-#define UK_NAME ukernel_avx512_f64
 #define UK_TARGET __attribute__((target("avx512f")))
 #define T double
 #define V __m512d
 #define VL 8
-#define MR 12
-#define NV 2
 #define V_ZERO() _mm512_setzero_pd()
 #define V_LOADU(p) _mm512_loadu_pd(p)
 #define V_STOREU(p, v) _mm512_storeu_pd(p, v)
 #define V_BCAST(x) _mm512_set1_pd(x)
 #define V_FMA(a, b, acc) _mm512_fmadd_pd(a, b, acc)
 #define V_MUL(a, b) _mm512_mul_pd(a, b)
+#define UK_NAME ukernel_avx512_f64
+#define MR 12
+#define NV 2
 #include "gemm_ukernel.inc"
+#define UK_NAME ukernel_avx512_f64_narrow
+#define MR 16
+#define NV 1
+#include "gemm_ukernel.inc"
+#include "gemm_isa_end.inc"
 
-#define UK_NAME ukernel_avx2_f32
 #define UK_TARGET __attribute__((target("avx2,fma")))
 #define T float
 #define V __m256
 #define VL 8
-#define MR 6
-#define NV 2
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOADU(p) _mm256_loadu_ps(p)
 #define V_STOREU(p, v) _mm256_storeu_ps(p, v)
 #define V_BCAST(x) _mm256_set1_ps(x)
 #define V_FMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
 #define V_MUL(a, b) _mm256_mul_ps(a, b)
+#define UK_NAME ukernel_avx2_f32
+#define MR 6
+#define NV 2
 #include "gemm_ukernel.inc"
+#define UK_NAME ukernel_avx2_f32_narrow
+#define MR 12
+#define NV 1
+#include "gemm_ukernel.inc"
+#include "gemm_isa_end.inc"
 
-#define UK_NAME ukernel_avx2_f64
 #define UK_TARGET __attribute__((target("avx2,fma")))
 #define T double
 #define V __m256d
 #define VL 4
-#define MR 6
-#define NV 2
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOADU(p) _mm256_loadu_pd(p)
 #define V_STOREU(p, v) _mm256_storeu_pd(p, v)
 #define V_BCAST(x) _mm256_set1_pd(x)
 #define V_FMA(a, b, acc) _mm256_fmadd_pd(a, b, acc)
 #define V_MUL(a, b) _mm256_mul_pd(a, b)
+#define UK_NAME ukernel_avx2_f64
+#define MR 6
+#define NV 2
 #include "gemm_ukernel.inc"
+#define UK_NAME ukernel_avx2_f64_narrow
+#define MR 12
+#define NV 1
+#include "gemm_ukernel.inc"
+#include "gemm_isa_end.inc"
 
 /* portable C: plain scalars; the compiler vectorises what the baseline ISA allows */
-#define UK_NAME ukernel_portable_f32
 #define UK_TARGET
 #define T float
 #define V float
 #define VL 1
-#define MR 4
-#define NV 8
 #define V_ZERO() 0.0f
 #define V_LOADU(p) (*(p))
 #define V_STOREU(p, v) (*(p) = (v))
 #define V_BCAST(x) (x)
 #define V_FMA(a, b, acc) ((a) * (b) + (acc))
 #define V_MUL(a, b) ((a) * (b))
+#define UK_NAME ukernel_portable_f32
+#define MR 4
+#define NV 8
 #include "gemm_ukernel.inc"
+#include "gemm_isa_end.inc"
 
-#define UK_NAME ukernel_portable_f64
 #define UK_TARGET
 #define T double
 #define V double
 #define VL 1
-#define MR 4
-#define NV 8
 #define V_ZERO() 0.0
 #define V_LOADU(p) (*(p))
 #define V_STOREU(p, v) (*(p) = (v))
 #define V_BCAST(x) (x)
 #define V_FMA(a, b, acc) ((a) * (b) + (acc))
 #define V_MUL(a, b) ((a) * (b))
+#define UK_NAME ukernel_portable_f64
+#define MR 4
+#define NV 8
 #include "gemm_ukernel.inc"
+#include "gemm_isa_end.inc"
 
 /* ---- the blocked driver, once per dtype ------------------------------------------------------------------ */
 #define T float
@@ -192,19 +230,25 @@ __attribute__((target("avx2"))) static void transpose_avx2_f64(const double *src
 enum { SIMD_PORTABLE, SIMD_AVX2, SIMD_AVX512, SIMD_PATHS };
 static const char *const SIMD_NAMES[SIMD_PATHS] = {"portable", "avx2", "avx512"};
 
-static const kernel_f32 KERNELS_F32[SIMD_PATHS] = {
-    {4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32},
-    {6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32},
-    {8, 32, 256, 256, 2048, ukernel_avx512_f32, transpose_avx2_f32},
+/* [path][WIDE or NARROW]: the narrow tile serves products with N <= its NR (gemm_batched in gemm_driver.inc) */
+static const kernel_f32 KERNELS_F32[SIMD_PATHS][2] = {
+    {{4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32},
+     {4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32}},
+    {{6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32},
+     {12, 8, 288, 256, 2048, ukernel_avx2_f32_narrow, transpose_avx2_f32}},
+    {{8, 32, 256, 256, 2048, ukernel_avx512_f32, transpose_avx2_f32},
+     {16, 16, 256, 256, 2048, ukernel_avx512_f32_narrow, transpose_avx2_f32}},
 };
-static const kernel_f64 KERNELS_F64[SIMD_PATHS] = {
-    {4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64},
-    {6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64},
-    {12, 16, 120, 256, 1024, ukernel_avx512_f64, transpose_avx2_f64},
+static const kernel_f64 KERNELS_F64[SIMD_PATHS][2] = {
+    {{4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64},
+     {4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64}},
+    {{6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64},
+     {12, 4, 144, 256, 1024, ukernel_avx2_f64_narrow, transpose_avx2_f64}},
+    {{12, 16, 120, 256, 1024, ukernel_avx512_f64, transpose_avx2_f64},
+     {16, 8, 128, 256, 1024, ukernel_avx512_f64_narrow, transpose_avx2_f64}},
 };
 
 static int simd_path = SIMD_PORTABLE;
-static int num_threads = 1;
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
 static void setup(void)
@@ -239,34 +283,20 @@ void tge_set_num_threads(int n)
     num_threads = n < 1 ? 1 : n;
 }
 
-/* Below about a million flops (a few microseconds) waking a second thread costs more than it saves. */
-static int threads_for(int64_t M, int64_t N, int64_t K)
-{
-    return (double)M * (double)N * (double)K < 5e5 ? 1 : num_threads;
-}
-
 int tge_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
               const float *B, int64_t ldb, float beta, float *C, int64_t ldc, int64_t batch, int64_t stride_a,
               int64_t stride_b, int64_t stride_c)
 {
     pthread_once(&setup_once, setup);
-    const int threads = threads_for(M, N, K);
-    for (int64_t b = 0; b < batch; b++)
-        if (gemm_f32(&KERNELS_F32[simd_path], threads, trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda,
-                     B + b * stride_b, ldb, beta, C + b * stride_c, ldc))
-            return -1;
-    return 0;
+    return gemm_batched_f32(KERNELS_F32[simd_path], trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                            batch, stride_a, stride_b, stride_c);
 }
 
-int tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
-              const double *B, int64_t ldb, double beta, double *C, int64_t ldc, int64_t batch, int64_t stride_a,
-              int64_t stride_b, int64_t stride_c)
+int tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
+              int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc, int64_t batch,
+              int64_t stride_a, int64_t stride_b, int64_t stride_c)
 {
     pthread_once(&setup_once, setup);
-    const int threads = threads_for(M, N, K);
-    for (int64_t b = 0; b < batch; b++)
-        if (gemm_f64(&KERNELS_F64[simd_path], threads, trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda,
-                     B + b * stride_b, ldb, beta, C + b * stride_c, ldc))
-            return -1;
-    return 0;
+    return gemm_batched_f64(KERNELS_F64[simd_path], trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                            batch, stride_a, stride_b, stride_c);
 }

@@ -135,7 +135,7 @@ import numpy as np, itertools, tinygrad_edu as tg
 from tinygrad_edu.backend import c
 print(tg.backend_info()["simd"])
 rng = np.random.default_rng(0)
-for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), [(1, 1, 1), (13, 37, 29), (70, 90, 300)],
+for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), [(1, 1, 1), (13, 37, 29), (70, 90, 300), (45, 10, 300)],
                                                    itertools.product((False, True), repeat=2)):
     a = rng.standard_normal((K, M) if ta else (M, K)).astype(dtype)
     b = rng.standard_normal((N, K) if tb else (K, N)).astype(dtype)

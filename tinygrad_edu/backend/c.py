@@ -36,44 +36,48 @@ def _as_operand(x, transposed):
     return np.ascontiguousarray(x), transposed  # other strides: one copy
 
 
-def _overlap(x, y):
-    """Whether x and y share memory: the cheap bounds test first, the exact one only when bounds meet."""
-    return np.may_share_memory(x, y) and np.shares_memory(x, y)
-
-
 def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     """out = alpha·op(a)·op(b) + beta·out for 2-D or batched 3-D arrays (op = transpose of the last two axes)."""
-    if a.dtype != b.dtype or a.dtype not in _FLOAT_TYPES:
+    # This boundary is paid by every product, so it checks only what it must, once each; C also refuses an `out`
+    # whose memory range meets an operand's (cheaper there than np.shares_memory here).
+    kernel = _FLOAT_TYPES.get(a.dtype)
+    if kernel is None or b.dtype != a.dtype:
         raise DTypeError(f"gemm: operands must both be float32 or both float64, got {a.dtype} and {b.dtype}")
-    if a.ndim != b.ndim or a.ndim not in (2, 3):
+    ndim = a.ndim
+    if ndim != b.ndim or not 2 <= ndim <= 3:
         raise ShapeError(f"gemm: operands must both be 2-D or both 3-D, got shapes {a.shape} and {b.shape}")
-    batch = a.shape[0] if a.ndim == 3 else 1
-    if a.ndim == 3 and b.shape[0] != batch:
-        raise ShapeError(f"gemm: batch sizes differ, shapes {a.shape} and {b.shape}")
-    M, K = (a.shape[-1], a.shape[-2]) if trans_a else (a.shape[-2], a.shape[-1])
-    Kb, N = (b.shape[-1], b.shape[-2]) if trans_b else (b.shape[-2], b.shape[-1])
+    a_rows, a_cols = a.shape[-2:]
+    b_rows, b_cols = b.shape[-2:]
+    M, K = (a_cols, a_rows) if trans_a else (a_rows, a_cols)
+    Kb, N = (b_cols, b_rows) if trans_b else (b_rows, b_cols)
     if K != Kb:
         raise ShapeError(
             f"gemm: inner dimensions differ: op(a) is {M}x{K}, op(b) is {Kb}x{N} "
             f"(shapes {a.shape}{'ᵀ' if trans_a else ''} and {b.shape}{'ᵀ' if trans_b else ''})")
-    out_shape = (batch, M, N) if a.ndim == 3 else (M, N)
+    batch = 1
+    if ndim == 3:
+        batch = a.shape[0]
+        if b.shape[0] != batch:
+            raise ShapeError(f"gemm: batch sizes differ, shapes {a.shape} and {b.shape}")
+    out_shape = (batch, M, N) if ndim == 3 else (M, N)
     if out is None:
         out = np.empty(out_shape, dtype=a.dtype)
         beta = 0.0
     elif out.shape != out_shape or out.dtype != a.dtype or not out.flags.c_contiguous or not out.flags.writeable:
         raise ShapeError(f"gemm: out must be a writeable C-contiguous {a.dtype} array of shape {out_shape}, "
                          f"got {out.dtype} {out.shape}")
-    elif _overlap(out, a) or _overlap(out, b):
-        raise ValueError("gemm: out must not overlap the operands")
     if out.size == 0:
         return out
-    a, trans_a = _as_operand(a, trans_a)
-    b, trans_b = _as_operand(b, trans_b)
-    ctype, kernel = _FLOAT_TYPES[a.dtype]
-    status = kernel(int(trans_a), int(trans_b), M, N, K, alpha,
-                    ffi.from_buffer(ctype, a), a.shape[-1], ffi.from_buffer(ctype, b), b.shape[-1], beta,
-                    ffi.from_buffer(ctype, out, require_writable=True), N,
-                    batch, M * K, K * N, M * N)
+    if not a.flags.c_contiguous:
+        a, trans_a = _as_operand(a, trans_a)
+    if not b.flags.c_contiguous:
+        b, trans_b = _as_operand(b, trans_b)
+    ctype, run = kernel
+    status = run(trans_a, trans_b, M, N, K, alpha, ffi.from_buffer(ctype, a), a.shape[-1],
+                 ffi.from_buffer(ctype, b), b.shape[-1], beta, ffi.from_buffer(ctype, out), N,
+                 batch, M * K, K * N, M * N)
+    if status == -2:
+        raise ValueError("gemm: out must not overlap the operands")
     if status != 0:
         raise MemoryError(f"gemm: no memory for the packing buffers of a {M}x{K} @ {K}x{N} product")
     return out
