@@ -7,6 +7,11 @@
 
 #include "tge.h"
 
+/* Each kernel is compiled for AVX-512, AVX2 and the baseline, and the dynamic loader binds the best one this CPU
+ * runs (GCC function multi-versioning). Wider vectors do not change a single rounding: IEEE sqrt and division are
+ * exact in every width, and -std=c11 forbids fusing a*b+c. */
+#define KERNEL_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
+
 #define T float
 #define SQRT sqrtf
 #define KERNEL(rule) tge_##rule##_f32
