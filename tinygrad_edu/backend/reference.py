@@ -52,10 +52,16 @@ def _prepared_grad(param, grad, weight_decay, param_decay, maximize):
     return g
 
 
+def _settle(state):
+    """A decaying state below the smallest normal number is stored as 0 (why: settle() in csrc/optim_kernels.inc)."""
+    state[np.abs(state) < np.finfo(state.dtype).tiny] = 0
+
+
 def _decay_average(average, beta, value):
-    """average = beta·average + (1 − beta)·value, in place."""
+    """average = beta·average + (1 − beta)·value, in place, then settled."""
     average *= beta
     average += (1 - beta) * value
+    _settle(average)
 
 
 def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov, maximize,
@@ -69,6 +75,7 @@ def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_de
         return
     momentum_buffer *= momentum
     momentum_buffer += (1 - dampening) * g
+    _settle(momentum_buffer)
     direction = g + momentum * momentum_buffer if nesterov else momentum_buffer
     param -= out_scale * direction
 
@@ -91,6 +98,7 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alph
     if momentum_buffer is not None:
         momentum_buffer *= momentum
         momentum_buffer += scaled
+        _settle(momentum_buffer)
         scaled = momentum_buffer
     param -= lr * scaled
 
@@ -120,6 +128,7 @@ def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, 
     _decay_average(exp_avg, beta1, g)
     exp_inf *= beta2
     np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
+    _settle(exp_inf)
     param -= step_size * (exp_avg / exp_inf)
 
 
