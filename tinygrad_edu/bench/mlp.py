@@ -3,8 +3,8 @@
     python -m tinygrad_edu.bench mlp [--batches 32 128 512] [--threads 1 2] [--steps 200]
 
 The model is 784-256-128-10 with ReLU, float32; a step is forward, cross-entropy, backward and an Adam
-update. Every contender runs in its own process (one after the other, in the same run), so no library's
-thread pool or allocator disturbs another; each reports the median over repeated timed blocks. The numpy
+update. Every contender runs in its own process, so no library's thread pool or allocator disturbs another;
+the processes take turns, one timed block each per round, and each reports the median of its blocks. The numpy
 MLP is the no-framework floor: numpy matmuls, a manual backward and an in-place Adam.
 """
 import json
@@ -117,31 +117,14 @@ def _make_step(contender, threads):
     return _torch_step_fn(threads, fused=contender == "torch_fused")
 
 
-def measure_steps_per_second(contender, batch, threads, steps, repeats=7):
-    """Median steps/s of `contender` (run inside this process)."""
-    step = _make_step(contender, threads)
-    x, y = _batches(batch, 8)
-    for i in range(10):
-        step(x[i % 8], y[i % 8])
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for i in range(steps):
-            step(x[i % 8], y[i % 8])
-        samples.append(steps / (time.perf_counter() - start))
-    return statistics.median(samples)
-
-
-def measure_epoch_seconds(contender, threads, batch=128):
-    """Seconds for one epoch over Fashion-MNIST's 60 000 training images, or None when it is not installed."""
+def epoch_seconds(step, batch):
+    """Seconds `step` takes for one epoch over Fashion-MNIST's 60 000 training images; None when not installed."""
     from tinygrad_edu.data import fashion_mnist
     try:
         (x_train, y_train), _ = fashion_mnist()
     except (FileNotFoundError, OSError, ValueError):
         return None
-    step = _make_step(contender, threads)
     order = np.random.default_rng(0).permutation(len(x_train))
-    step(x_train[order[:batch]], y_train[order[:batch]])
     start = time.perf_counter()
     for first in range(0, len(order), batch):
         rows = order[first:first + batch]
@@ -149,15 +132,68 @@ def measure_epoch_seconds(contender, threads, batch=128):
     return time.perf_counter() - start
 
 
-def _in_subprocess(kind, contender, batch, threads, *extra):
-    """Run one measurement in a fresh interpreter; its JSON result, or None if the contender is unavailable."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    worker_args = (kind, contender, batch, threads, *extra)
-    result = subprocess.run([sys.executable, "-m", "tinygrad_edu.bench.mlp", "--worker", *map(str, worker_args)],
-                            capture_output=True, text=True, env=env, timeout=1800)
-    if result.returncode != 0:
-        return None
-    return json.loads(result.stdout.strip().splitlines()[-1])
+class _Worker:
+    """A contender in its own interpreter, driven line by line: "steps N" or "epoch" in, seconds (JSON) out.
+
+    Keeping every contender alive and giving each one block in turn spreads the machine's slow moments over
+    all of them, instead of charging whoever happened to run during one.
+    """
+
+    def __init__(self, contender, batch, threads):
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tinygrad_edu.bench.mlp", "--worker", contender, str(batch), str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self.ready = self.process.stdout.readline().strip() == "ready"
+
+    def time(self, command):
+        """Seconds the worker took for `command`, or None when it could not (no torch, no dataset)."""
+        if not self.ready:
+            return None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline() or "null")
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+def interleaved_seconds(contenders, batch, threads, command, rounds):
+    """{contender: median seconds of `command`, or None}, the contenders taking turns, one block each per round."""
+    workers = {c: _Worker(c, batch, threads) for c in contenders}
+    samples = {c: [] for c in contenders}
+    try:
+        for round_index in range(rounds):
+            shift = round_index % len(contenders)
+            for contender in contenders[shift:] + contenders[:shift]:
+                seconds = workers[contender].time(command)
+                if seconds is not None:
+                    samples[contender].append(seconds)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return {c: statistics.median(samples[c]) if samples[c] else None for c in contenders}
+
+
+def _serve(contender, batch, threads):
+    """The worker side of _Worker: build the contender's step, warm it up, then answer commands until EOF."""
+    step = _make_step(contender, threads)
+    x, y = _batches(batch, 8)
+    for i in range(10):
+        step(x[i % 8], y[i % 8])
+    print("ready", flush=True)
+    for line in sys.stdin:
+        kind, *count = line.split()
+        if kind == "steps":
+            start = time.perf_counter()
+            for i in range(int(count[0])):
+                step(x[i % 8], y[i % 8])
+            seconds = time.perf_counter() - start
+        else:
+            seconds = epoch_seconds(step, batch)
+        print(json.dumps(seconds), flush=True)
 
 
 def _torch_available():
@@ -167,7 +203,8 @@ def _torch_available():
 def add_arguments(parser):
     parser.add_argument("--batches", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--steps", type=int, default=100, help="steps per timed block (7 blocks, median)")
+    parser.add_argument("--steps", type=int, default=100, help="steps per timed block")
+    parser.add_argument("--rounds", type=int, default=7, help="timed blocks per contender (the median is reported)")
     parser.add_argument("--no-epoch", action="store_true", help="skip the Fashion-MNIST epoch timing")
 
 
@@ -175,14 +212,16 @@ def report(args):
     """The benchmark's result as Markdown lines."""
     contenders = [c for c in CONTENDERS if not c.startswith("torch") or _torch_available()]
     lines = ["## MLP training step (784-256-128-10, ReLU, float32, cross-entropy, Adam)", "",
-             "Steps per second (median of 7 blocks); ratios are tinygrad_edu's steps/s over the other's.", "",
+             f"Steps per second (median of {args.rounds} blocks of {args.steps} steps, the contenders taking turns "
+             "block by block, each in its own process); ratios are tinygrad_edu's steps/s over the other's.", "",
              "| batch | threads | " + " | ".join(contenders) + " | " +
              " | ".join(f"× {c}" for c in contenders[1:]) + " |",
              "|---:|---:|" + "---:|" * (2 * len(contenders) - 1)]
     ours_by_batch = {}
     for batch in args.batches:
         for threads in args.threads:
-            rates = {c: _in_subprocess("steps", c, batch, threads, args.steps) for c in contenders}
+            seconds = interleaved_seconds(contenders, batch, threads, f"steps {args.steps}", args.rounds)
+            rates = {c: args.steps / seconds[c] if seconds[c] else None for c in contenders}
             ours = rates["tinygrad_edu"]
             ours_by_batch[(batch, threads)] = ours
             cells = [f"{rates[c]:.0f}" if rates[c] else "n/a" for c in contenders]
@@ -193,9 +232,10 @@ def report(args):
         if one and two:
             lines.append(f"\ntinygrad_edu speed-up from 1 to 2 threads at batch {batch}: {two / one:.2f}×")
     if not args.no_epoch:
-        lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads):"]
+        lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads; median of 3, taking turns):"]
+        epochs = interleaved_seconds(contenders, 128, 2, "epoch", rounds=3)
         for contender in contenders:
-            seconds = _in_subprocess("epoch", contender, 128, 2)
+            seconds = epochs[contender]
             lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
                          "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)"))
     from .graph import CHAIN_OPS, op_overhead_us
@@ -210,14 +250,6 @@ def run(args):
     return 0
 
 
-def _worker(argv):
-    kind, contender, batch, threads = argv[0], argv[1], int(argv[2]), int(argv[3])
-    if kind == "steps":
-        print(json.dumps(measure_steps_per_second(contender, batch, threads, int(argv[4]))))
-    else:
-        print(json.dumps(measure_epoch_seconds(contender, threads, batch)))
-
-
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
-        _worker(sys.argv[2:])
+        _serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
