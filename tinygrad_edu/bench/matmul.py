@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .timing import median_time
+from .timing import median_times
 
 OPENBLAS_LIMITS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 MLP_LAYERS = ((784, 256), (256, 128), (128, 10))
@@ -45,7 +45,7 @@ def gflops(M, N, K, seconds):
     return 2.0 * M * N * K / seconds / 1e9
 
 
-def compare(label, M, N, K, trans_a, trans_b, dtype, repeats):
+def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
     """One table row: GFLOP/s of ours and numpy's (both writing into a preallocated output) and the ratio."""
     from ..backend import c
     rng = np.random.default_rng(0)
@@ -54,8 +54,8 @@ def compare(label, M, N, K, trans_a, trans_b, dtype, repeats):
     a_op, b_op = (a.T if trans_a else a), (b.T if trans_b else b)
     out = np.empty((M, N), dtype=dtype)
     min_time = 0.02 if M * N * K < 1e8 else 0.1
-    ours = median_time(lambda: c.gemm(a, b, trans_a, trans_b, out=out), repeats, min_time)
-    theirs = median_time(lambda: np.matmul(a_op, b_op, out=out), repeats, min_time)
+    ours, theirs = median_times([lambda: c.gemm(a, b, trans_a, trans_b, out=out),
+                                 lambda: np.matmul(a_op, b_op, out=out)], repeats, min_time, interleave=threads == 1)
     return f"| {label} | {gflops(M, N, K, ours):.1f} | {gflops(M, N, K, theirs):.1f} | {theirs / ours:.2f} |"
 
 
@@ -63,8 +63,7 @@ def boundary_overhead_us(dtype):
     """µs for a 1×1×1 product: what a call costs beyond the arithmetic, ours vs numpy."""
     from ..backend import c
     a, b, out = np.ones((1, 1), dtype), np.ones((1, 1), dtype), np.empty((1, 1), dtype)
-    ours = median_time(lambda: c.gemm(a, b, out=out), 7, 0.05)
-    theirs = median_time(lambda: np.matmul(a, b, out=out), 7, 0.05)
+    ours, theirs = median_times([lambda: c.gemm(a, b, out=out), lambda: np.matmul(a, b, out=out)], 7, 0.05)
     return ours * 1e6, theirs * 1e6
 
 
@@ -109,10 +108,10 @@ def report(args):
                 lines += ["", f"### {dtype}, {threads} thread{'s' if threads > 1 else ''}", "",
                           "| product | ours GFLOP/s | numpy GFLOP/s | ours / numpy |", "|---|---:|---:|---:|"]
                 for n in args.sizes:
-                    lines.append(compare(f"{n}×{n}×{n}", n, n, n, False, False, dtype, args.repeats))
+                    lines.append(compare(f"{n}×{n}×{n}", n, n, n, False, False, dtype, args.repeats, threads))
                 for batch in args.batches:
                     for product in mlp_products(batch):
-                        lines.append(compare(*product, dtype, args.repeats))
+                        lines.append(compare(*product, dtype, args.repeats, threads))
     tg.set_num_threads(info["num_threads"])
     return lines
 

@@ -3,10 +3,8 @@ import statistics
 import time
 
 
-def median_time(fn, repeats=7, min_time=0.05, warmup=1):
-    """Median seconds per call of fn(), each repeat running fn enough times to last about min_time."""
-    for _ in range(warmup):
-        fn()
+def _calls_for(fn, min_time):
+    """How many back-to-back calls of fn() last about min_time (fn is called at least once)."""
     calls = 1
     while True:
         start = time.perf_counter()
@@ -16,11 +14,43 @@ def median_time(fn, repeats=7, min_time=0.05, warmup=1):
         if elapsed >= min_time / 4 or calls >= 1 << 20:
             break
         calls *= 2
-    calls = max(1, int(calls * (min_time / max(elapsed, 1e-9))))
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
+    return max(1, int(calls * (min_time / max(elapsed, 1e-9))))
+
+
+def median_times(fns, repeats=7, min_time=0.05, warmup=1, interleave=True):
+    """Median seconds per call of each fn.
+
+    interleave=True: the fns take turns repeat by repeat, so a slow moment of the machine falls on all of them,
+    which keeps their ratios honest on a shared machine. interleave=False: each fn does all its repeats in one
+    go, after a pause. That is the way for multi-threaded libraries: a thread pool (OpenMP, OpenBLAS) keeps its
+    idle threads spinning for a while after a call, and would steal the cores from the next library's threads.
+    """
+    samples = [[] for _ in fns]
+
+    def run(fn, count, fn_samples, times):
+        for _ in range(times):
+            start = time.perf_counter()
+            for _ in range(count):
+                fn()
+            fn_samples.append((time.perf_counter() - start) / count)
+
+    if interleave:
+        for fn in fns:
+            for _ in range(warmup):
+                fn()
+        calls = [_calls_for(fn, min_time) for fn in fns]
+        for _ in range(repeats):
+            for fn, count, fn_samples in zip(fns, calls, samples):
+                run(fn, count, fn_samples, 1)
+    else:
+        for fn, fn_samples in zip(fns, samples):
+            time.sleep(0.5)
+            for _ in range(warmup):
+                fn()
+            run(fn, _calls_for(fn, min_time), fn_samples, repeats)
+    return [statistics.median(fn_samples) for fn_samples in samples]
+
+
+def median_time(fn, repeats=7, min_time=0.05, warmup=1):
+    """Median seconds per call of fn(), each repeat running fn enough times to last about min_time."""
+    return median_times([fn], repeats, min_time, warmup)[0]
