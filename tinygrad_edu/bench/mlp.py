@@ -114,7 +114,9 @@ def _make_step(contender, threads):
         return _tinygrad_step_fn(threads)
     if contender == "numpy":
         return _numpy_step_fn(threads)
-    return _torch_step_fn(threads, fused=contender == "torch_fused")
+    if contender in ("torch", "torch_fused"):
+        return _torch_step_fn(threads, fused=contender == "torch_fused")
+    raise ValueError(f"unknown contender {contender!r}; the contenders are {', '.join(CONTENDERS)}")
 
 
 def epoch_seconds(step, batch):
