@@ -168,60 +168,51 @@ enum { WIDE, NARROW };
 #undef F
 
 /* ---- SIMD transposers (the gather of packing, see gemm_driver.inc) -----------------------------------------
- * Whole 8×8 (float) or 4×4 (double) blocks are loaded row by row, transposed in registers with AVX2 shuffles
- * and stored column by column; the ragged edges go element by element. Reading 8 rows at a time, each from
- * start to end, also keeps the reads out of each other's cache sets when ld is a power of two. */
+ * An 8×8 (float) or 4×4 (double) block is loaded row by row, transposed in registers with AVX2 shuffles and
+ * stored column by column: dst[c·width + r] = src[r·ld + c]. */
+__attribute__((target("avx2"))) static void block_avx2_f32(const float *src, int64_t ld, float *dst, int64_t width)
+{
+    __m256 r[8], t[8], u[8];
+    for (int row = 0; row < 8; row++) r[row] = _mm256_loadu_ps(src + row * ld);
+    for (int pair = 0; pair < 4; pair++) { /* interleave rows 2p, 2p+1 */
+        t[2 * pair] = _mm256_unpacklo_ps(r[2 * pair], r[2 * pair + 1]);
+        t[2 * pair + 1] = _mm256_unpackhi_ps(r[2 * pair], r[2 * pair + 1]);
+    }
+    for (int half = 0; half < 2; half++) { /* columns c and c+4 of four rows, per 128-bit lane */
+        __m256 *in = t + 4 * half, *out = u + 4 * half;
+        out[0] = _mm256_shuffle_ps(in[0], in[2], _MM_SHUFFLE(1, 0, 1, 0));
+        out[1] = _mm256_shuffle_ps(in[0], in[2], _MM_SHUFFLE(3, 2, 3, 2));
+        out[2] = _mm256_shuffle_ps(in[1], in[3], _MM_SHUFFLE(1, 0, 1, 0));
+        out[3] = _mm256_shuffle_ps(in[1], in[3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int col = 0; col < 4; col++) { /* join the lanes of rows 0-3 and rows 4-7 */
+        _mm256_storeu_ps(dst + col * width, _mm256_permute2f128_ps(u[col], u[col + 4], 0x20));
+        _mm256_storeu_ps(dst + (col + 4) * width, _mm256_permute2f128_ps(u[col], u[col + 4], 0x31));
+    }
+}
+
+__attribute__((target("avx2"))) static void block_avx2_f64(const double *src, int64_t ld, double *dst, int64_t width)
+{
+    __m256d r0 = _mm256_loadu_pd(src), r1 = _mm256_loadu_pd(src + ld);
+    __m256d r2 = _mm256_loadu_pd(src + 2 * ld), r3 = _mm256_loadu_pd(src + 3 * ld);
+    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1); /* columns 0|2, 1|3 */
+    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    _mm256_storeu_pd(dst, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm256_storeu_pd(dst + width, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm256_storeu_pd(dst + 2 * width, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm256_storeu_pd(dst + 3 * width, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
 __attribute__((target("avx2"))) static void transpose_avx2_f32(const float *src, int64_t ld, int64_t rows,
                                                                 int64_t kc, int64_t width, float *dst)
 {
-    int64_t i = 0;
-    for (; i + 8 <= rows; i += 8) {
-        int64_t k = 0;
-        for (; k + 8 <= kc; k += 8) {
-            const float *s = src + i * ld + k;
-            __m256 r[8], t[8], u[8];
-            for (int row = 0; row < 8; row++) r[row] = _mm256_loadu_ps(s + row * ld);
-            for (int pair = 0; pair < 4; pair++) { /* interleave rows 2p, 2p+1 */
-                t[2 * pair] = _mm256_unpacklo_ps(r[2 * pair], r[2 * pair + 1]);
-                t[2 * pair + 1] = _mm256_unpackhi_ps(r[2 * pair], r[2 * pair + 1]);
-            }
-            for (int half = 0; half < 2; half++) { /* columns c and c+4 of four rows, per 128-bit lane */
-                __m256 *in = t + 4 * half, *out = u + 4 * half;
-                out[0] = _mm256_shuffle_ps(in[0], in[2], _MM_SHUFFLE(1, 0, 1, 0));
-                out[1] = _mm256_shuffle_ps(in[0], in[2], _MM_SHUFFLE(3, 2, 3, 2));
-                out[2] = _mm256_shuffle_ps(in[1], in[3], _MM_SHUFFLE(1, 0, 1, 0));
-                out[3] = _mm256_shuffle_ps(in[1], in[3], _MM_SHUFFLE(3, 2, 3, 2));
-            }
-            for (int col = 0; col < 4; col++) { /* join the lanes of rows 0-3 and rows 4-7 */
-                _mm256_storeu_ps(dst + (k + col) * width + i, _mm256_permute2f128_ps(u[col], u[col + 4], 0x20));
-                _mm256_storeu_ps(dst + (k + col + 4) * width + i, _mm256_permute2f128_ps(u[col], u[col + 4], 0x31));
-            }
-        }
-        transpose_scalar_f32(src + i * ld + k, ld, 8, kc - k, width, dst + k * width + i);
-    }
-    transpose_scalar_f32(src + i * ld, ld, rows - i, kc, width, dst + i);
+    transpose_by_blocks_f32(8, block_avx2_f32, src, ld, rows, kc, width, dst);
 }
 
 __attribute__((target("avx2"))) static void transpose_avx2_f64(const double *src, int64_t ld, int64_t rows,
                                                                 int64_t kc, int64_t width, double *dst)
 {
-    int64_t i = 0;
-    for (; i + 4 <= rows; i += 4) {
-        int64_t k = 0;
-        for (; k + 4 <= kc; k += 4) {
-            const double *s = src + i * ld + k;
-            __m256d r0 = _mm256_loadu_pd(s), r1 = _mm256_loadu_pd(s + ld);
-            __m256d r2 = _mm256_loadu_pd(s + 2 * ld), r3 = _mm256_loadu_pd(s + 3 * ld);
-            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1); /* columns 0|2, 1|3 */
-            __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-            _mm256_storeu_pd(dst + k * width + i, _mm256_permute2f128_pd(t0, t2, 0x20));
-            _mm256_storeu_pd(dst + (k + 1) * width + i, _mm256_permute2f128_pd(t1, t3, 0x20));
-            _mm256_storeu_pd(dst + (k + 2) * width + i, _mm256_permute2f128_pd(t0, t2, 0x31));
-            _mm256_storeu_pd(dst + (k + 3) * width + i, _mm256_permute2f128_pd(t1, t3, 0x31));
-        }
-        transpose_scalar_f64(src + i * ld + k, ld, 4, kc - k, width, dst + k * width + i);
-    }
-    transpose_scalar_f64(src + i * ld, ld, rows - i, kc, width, dst + i);
+    transpose_by_blocks_f64(4, block_avx2_f64, src, ld, rows, kc, width, dst);
 }
 
 /* ---- run-time choices: SIMD path and thread count ---------------------------------------------------------
