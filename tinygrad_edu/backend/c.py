@@ -27,9 +27,7 @@ def set_num_threads(n):
 
 
 def _as_operand(x, transposed):
-    """(array, transposed) with a C-contiguous array: a transposed view is read through the flag, not copied."""
-    if x.flags.c_contiguous:
-        return x, transposed
+    """(array, transposed) for a non-contiguous x: a transposed view is read through the flag, not copied."""
     swapped = np.swapaxes(x, -1, -2)
     if swapped.flags.c_contiguous:  # e.g. w.T: the same memory, read as the transpose of a row-major array
         return swapped, not transposed

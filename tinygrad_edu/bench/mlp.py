@@ -7,6 +7,7 @@ update. Every contender runs in its own process, so no library's thread pool or 
 the processes take turns, one timed block each per round, and each reports the median of its blocks. The numpy
 MLP is the no-framework floor: numpy matmuls, a manual backward and an in-place Adam.
 """
+import functools
 import json
 import os
 import statistics
@@ -119,13 +120,21 @@ def _make_step(contender, threads):
     raise ValueError(f"unknown contender {contender!r}; the contenders are {', '.join(CONTENDERS)}")
 
 
-def epoch_seconds(step, batch):
-    """Seconds `step` takes for one epoch over Fashion-MNIST's 60 000 training images; None when not installed."""
+@functools.lru_cache(maxsize=1)
+def _fashion_mnist_train():
+    """Fashion-MNIST's training images and labels, read once per worker; None when not installed."""
     from tinygrad_edu.data import fashion_mnist
     try:
-        (x_train, y_train), _ = fashion_mnist()
+        return fashion_mnist()[0]
     except (FileNotFoundError, OSError, ValueError):
         return None
+
+
+def epoch_seconds(step, batch):
+    """Seconds `step` takes for one epoch over Fashion-MNIST's 60 000 training images; None when not installed."""
+    if _fashion_mnist_train() is None:
+        return None
+    x_train, y_train = _fashion_mnist_train()
     order = np.random.default_rng(0).permutation(len(x_train))
     start = time.perf_counter()
     for first in range(0, len(order), batch):
