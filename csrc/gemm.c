@@ -12,16 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "overlap.h"
 #include "tge.h"
 
 static int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 static size_t round_up_size(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
-
-static int ranges_overlap(const void *p, size_t p_bytes, const void *q, size_t q_bytes)
-{
-    const uintptr_t p0 = (uintptr_t)p, q0 = (uintptr_t)q;
-    return p_bytes && q_bytes && p0 < q0 + q_bytes && q0 < p0 + p_bytes;
-}
 
 static int num_threads = 1; /* set once from the environment (setup below), then by tge_set_num_threads */
 

@@ -6,6 +6,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "overlap.h"
 #include "tge.h"
 
 /* Each kernel is compiled for AVX-512, AVX2 and the baseline, and the dynamic loader binds the best one this CPU
@@ -13,6 +14,14 @@
  * exact in every width, and -std=c11 forbids fusing a*b+c. */
 #define KERNEL_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
 #define INLINE_LOOP static inline __attribute__((always_inline)) void
+
+/* Opens every kernel: return -2 when two of the listed n-element buffers (NULL ones are absent) share memory. */
+#define REFUSE_OVERLAP(...)                                                                 \
+    do {                                                                                    \
+        const void *const buffers_[] = {__VA_ARGS__};                                       \
+        const int count_ = (int)(sizeof buffers_ / sizeof *buffers_);                       \
+        if (any_overlap(buffers_, count_, (size_t)n * sizeof(T))) return -2;                \
+    } while (0)
 
 #define T float
 #define T_MIN FLT_MIN

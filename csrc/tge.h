@@ -1,8 +1,8 @@
 /* tinygrad_edu C core: the one ABI.
  *
  * Every exported kernel is declared here and nowhere else; csrc/build_ffi.py hands the lines between
- * the CDEF markers to cffi. The kernels trust their arguments: tinygrad_edu/backend/c.py validates
- * dtype, shape, contiguity and aliasing before any pointer crosses.
+ * the CDEF markers to cffi. tinygrad_edu/backend/c.py validates dtype, shape and contiguity before any
+ * pointer crosses; the kernels themselves refuse output buffers that overlap an input (two compares in C).
  */
 #ifndef TGE_H
 #define TGE_H
@@ -19,8 +19,8 @@ void tge_set_num_threads(int n);
  * op(A) is M x K, op(B) is K x N, C is M x N. trans_a / trans_b (0 or 1) say that A / B are stored
  * transposed (A as K x M, B as N x K). lda/ldb/ldc are row strides in elements. When beta == 0, C is
  * not read (it may be uninitialised). batch > 1 repeats the product with element offsets
- * stride_a/stride_b/stride_c between consecutive matrices. Returns 0, or -1 when the packing buffer
- * could not be allocated (C is then incomplete). */
+ * stride_a/stride_b/stride_c between consecutive matrices. Returns 0, -1 when the packing buffer
+ * could not be allocated (C is then incomplete), or -2 when C overlaps A or B (nothing computed). */
 int tge_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
               int64_t ldc, int64_t batch, int64_t stride_a, int64_t stride_b, int64_t stride_c);
@@ -33,53 +33,54 @@ int tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double 
  * read). Every rule first adjusts the gradient the same way:
  *   param *= param_decay (decoupled weight decay, 1 when unused); g = (maximize ? -grad : grad) + weight_decay·param
  * Optional state buffers are NULL when the option is off (no momentum, not centered, no AMSGrad).
+ * Each returns 0, or -2 without touching anything when two of its buffers overlap.
  * Per-step scalars (bias corrections, step sizes) come from the optimizer classes (tinygrad_edu/optim). */
-void tge_sgd_f32(int64_t n, float *param, const float *grad, float *momentum_buffer, double lr,
-                 double momentum, double dampening, double weight_decay, int nesterov, int maximize,
-                 int lecture_style);
-void tge_sgd_f64(int64_t n, double *param, const double *grad, double *momentum_buffer, double lr,
-                 double momentum, double dampening, double weight_decay, int nesterov, int maximize,
-                 int lecture_style);
-void tge_adagrad_f32(int64_t n, float *param, const float *grad, float *state_sum, double clr, double eps,
-                     double weight_decay, int maximize);
-void tge_adagrad_f64(int64_t n, double *param, const double *grad, double *state_sum, double clr, double eps,
-                     double weight_decay, int maximize);
-void tge_rmsprop_f32(int64_t n, float *param, const float *grad, float *square_avg, float *grad_avg,
-                     float *momentum_buffer, double lr, double alpha, double eps, double momentum,
-                     double weight_decay, int maximize);
-void tge_rmsprop_f64(int64_t n, double *param, const double *grad, double *square_avg, double *grad_avg,
-                     double *momentum_buffer, double lr, double alpha, double eps, double momentum,
-                     double weight_decay, int maximize);
-void tge_adadelta_f32(int64_t n, float *param, const float *grad, float *square_avg, float *acc_delta,
-                      double lr, double rho, double eps, double weight_decay, int maximize);
-void tge_adadelta_f64(int64_t n, double *param, const double *grad, double *square_avg, double *acc_delta,
-                      double lr, double rho, double eps, double weight_decay, int maximize);
-void tge_adam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
-                  float *max_exp_avg_sq, double step_size, double beta1, double beta2, double eps,
-                  double bias_correction2_sqrt, double weight_decay, double param_decay, int maximize);
-void tge_adam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
-                  double *max_exp_avg_sq, double step_size, double beta1, double beta2, double eps,
-                  double bias_correction2_sqrt, double weight_decay, double param_decay, int maximize);
-void tge_adamax_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_inf,
-                    double step_size, double beta1, double beta2, double eps, double weight_decay,
-                    int maximize);
-void tge_adamax_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_inf,
-                    double step_size, double beta1, double beta2, double eps, double weight_decay,
-                    int maximize);
-void tge_nadam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
-                   double grad_step, double avg_step, double beta1, double beta2, double eps,
-                   double bias_correction2, double weight_decay, double param_decay, int maximize);
-void tge_nadam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
-                   double grad_step, double avg_step, double beta1, double beta2, double eps,
-                   double bias_correction2, double weight_decay, double param_decay, int maximize);
-void tge_radam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
-                   double step_size, double beta1, double beta2, double eps, int rectified,
-                   double weight_decay, double param_decay, int maximize);
-void tge_radam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
-                   double step_size, double beta1, double beta2, double eps, int rectified,
-                   double weight_decay, double param_decay, int maximize);
-void tge_lookahead_f32(int64_t n, float *param, float *slow, double alpha);
-void tge_lookahead_f64(int64_t n, double *param, double *slow, double alpha);
+int tge_sgd_f32(int64_t n, float *param, const float *grad, float *momentum_buffer, double lr,
+                double momentum, double dampening, double weight_decay, int nesterov, int maximize,
+                int lecture_style);
+int tge_sgd_f64(int64_t n, double *param, const double *grad, double *momentum_buffer, double lr,
+                double momentum, double dampening, double weight_decay, int nesterov, int maximize,
+                int lecture_style);
+int tge_adagrad_f32(int64_t n, float *param, const float *grad, float *state_sum, double clr, double eps,
+                    double weight_decay, int maximize);
+int tge_adagrad_f64(int64_t n, double *param, const double *grad, double *state_sum, double clr, double eps,
+                    double weight_decay, int maximize);
+int tge_rmsprop_f32(int64_t n, float *param, const float *grad, float *square_avg, float *grad_avg,
+                    float *momentum_buffer, double lr, double alpha, double eps, double momentum,
+                    double weight_decay, int maximize);
+int tge_rmsprop_f64(int64_t n, double *param, const double *grad, double *square_avg, double *grad_avg,
+                    double *momentum_buffer, double lr, double alpha, double eps, double momentum,
+                    double weight_decay, int maximize);
+int tge_adadelta_f32(int64_t n, float *param, const float *grad, float *square_avg, float *acc_delta,
+                     double lr, double rho, double eps, double weight_decay, int maximize);
+int tge_adadelta_f64(int64_t n, double *param, const double *grad, double *square_avg, double *acc_delta,
+                     double lr, double rho, double eps, double weight_decay, int maximize);
+int tge_adam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                 float *max_exp_avg_sq, double step_size, double beta1, double beta2, double eps,
+                 double weight_decay, double param_decay, int maximize);
+int tge_adam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
+                 double *max_exp_avg_sq, double step_size, double beta1, double beta2, double eps,
+                 double weight_decay, double param_decay, int maximize);
+int tge_adamax_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_inf,
+                   double step_size, double beta1, double beta2, double eps, double weight_decay,
+                   int maximize);
+int tge_adamax_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_inf,
+                   double step_size, double beta1, double beta2, double eps, double weight_decay,
+                   int maximize);
+int tge_nadam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                  double grad_step, double avg_step, double beta1, double beta2, double eps,
+                  double bias_correction2, double weight_decay, double param_decay, int maximize);
+int tge_nadam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
+                  double grad_step, double avg_step, double beta1, double beta2, double eps,
+                  double bias_correction2, double weight_decay, double param_decay, int maximize);
+int tge_radam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                  double step_size, double beta1, double beta2, double eps, int rectified,
+                  double weight_decay, double param_decay, int maximize);
+int tge_radam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
+                  double step_size, double beta1, double beta2, double eps, int rectified,
+                  double weight_decay, double param_decay, int maximize);
+int tge_lookahead_f32(int64_t n, float *param, float *slow, double alpha);
+int tge_lookahead_f64(int64_t n, double *param, double *slow, double alpha);
 
 /* CDEF-END */
 

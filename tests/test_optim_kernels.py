@@ -19,7 +19,7 @@ KERNELS = {
                 dict(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.5, weight_decay=0.01, maximize=False)),
     "adadelta": (["square_avg", "acc_delta"], set(), dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.01, maximize=False)),
     "adam": (["exp_avg", "exp_avg_sq", "max_exp_avg_sq"], {"max_exp_avg_sq"},
-             dict(step_size=0.01, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction2_sqrt=0.3, weight_decay=0.0,
+             dict(step_size=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
                   param_decay=0.999, maximize=False)),
     "adamax": (["exp_avg", "exp_inf"], set(), dict(step_size=0.02, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
                                                    maximize=False)),
@@ -112,7 +112,7 @@ def test_strided_param_and_grad_are_updated_like_contiguous_ones():
     np.testing.assert_array_equal(base[:, 1::2], np.arange(24.0).reshape(4, 6)[:, 1::2])
 
 
-ADAM_SCALARS = dict(step_size=0.1, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction2_sqrt=1.0, weight_decay=0.0,
+ADAM_SCALARS = dict(step_size=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
                     param_decay=1.0, maximize=False)
 
 

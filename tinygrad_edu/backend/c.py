@@ -89,7 +89,7 @@ _UPDATE_SUFFIX = {np.dtype(np.float32): ("float *", "f32"), np.dtype(np.float64)
 
 
 def _check_update_buffers(rule, param, grad, states):
-    """Reject what C cannot take safely, with the shapes and dtypes in the message."""
+    """Reject what C cannot take safely, with the shapes and dtypes in the message (overlaps: see _fused_update)."""
     if not isinstance(param, np.ndarray) or param.dtype not in _UPDATE_SUFFIX:
         raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
                         f"{getattr(param, 'dtype', type(param).__name__)}")
@@ -104,9 +104,13 @@ def _check_update_buffers(rule, param, grad, states):
     if not param.flags.writeable:
         raise ValueError(f"{rule}: param is read-only")
     for name, state in states:
-        if not state.flags.writeable or not state.flags.c_contiguous:
+        flags = state.flags
+        if not flags.writeable or not flags.c_contiguous:
             raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
-    named = [("param", param)] + read_only + states
+
+
+def _refuse_overlap(rule, named):
+    """Raise ValueError naming the first two of the (name, array) buffers that share memory, if any do."""
     for i, (name_a, a) in enumerate(named):
         for name_b, b in named[i + 1:]:
             if np.may_share_memory(a, b):
@@ -118,17 +122,26 @@ def _fused_update(rule, param, grad, states, *scalars):
 
     states is a list of (name, array or None). A non-contiguous grad is copied once; a non-contiguous param
     (a strided view) is updated through a contiguous copy that is written back, so the result is the same.
+    The kernel itself refuses buffers that overlap; only then, or when a copy would hide an overlap from it,
+    does Python look for the pair to name.
     """
     present = [(name, s) for name, s in states if s is not None]
     _check_update_buffers(rule, param, grad, present)
+    named = [("param", param)] + ([] if grad is None else [("grad", grad)]) + present
+    contiguous = param.flags.c_contiguous and (grad is None or grad.flags.c_contiguous)
+    if not contiguous:
+        _refuse_overlap(rule, named)
     ctype, suffix = _UPDATE_SUFFIX[param.dtype]
     grad_pointers = [] if grad is None else [ffi.from_buffer(ctype, np.ascontiguousarray(grad))]
     target = param if param.flags.c_contiguous else np.ascontiguousarray(param)
     state_pointers = [ffi.NULL if s is None else ffi.from_buffer(ctype, s, require_writable=True)
                       for _, s in states]
     kernel = getattr(lib, f"tge_{rule}_{suffix}")
-    kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *grad_pointers, *state_pointers,
-           *scalars)
+    status = kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *grad_pointers,
+                    *state_pointers, *scalars)
+    if status:
+        _refuse_overlap(rule, named)
+        raise ValueError(f"{rule}: buffers overlap in memory; each needs its own buffer")
     if target is not param:
         param[...] = target
 
@@ -155,11 +168,11 @@ def adadelta_step(param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_de
                   lr, rho, eps, weight_decay, int(maximize))
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, beta1, beta2, eps,
-              bias_correction2_sqrt, weight_decay, param_decay, maximize):
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, beta1, beta2, eps, weight_decay,
+              param_decay, maximize):
     _fused_update("adam", param, grad,
                   [("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq), ("max_exp_avg_sq", max_exp_avg_sq)],
-                  step_size, beta1, beta2, eps, bias_correction2_sqrt, weight_decay, param_decay, int(maximize))
+                  step_size, beta1, beta2, eps, weight_decay, param_decay, int(maximize))
 
 
 def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, weight_decay, maximize):

@@ -111,8 +111,8 @@ def adadelta_step(param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_de
     param -= lr * delta
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, beta1, beta2, eps,
-              bias_correction2_sqrt, weight_decay, param_decay, maximize):
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, beta1, beta2, eps, weight_decay,
+              param_decay, maximize):
     g = _prepared_grad(param, grad, weight_decay, param_decay, maximize)
     _decay_average(exp_avg, beta1, g)
     _decay_average(exp_avg_sq, beta2, g * g)
@@ -120,7 +120,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step_size, be
     if max_exp_avg_sq is not None:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second_moment = max_exp_avg_sq
-    param -= step_size * (exp_avg / (np.sqrt(second_moment) / bias_correction2_sqrt + eps))
+    param -= step_size * (exp_avg / (np.sqrt(second_moment) + eps))
 
 
 def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, weight_decay, maximize):

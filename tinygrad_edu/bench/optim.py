@@ -58,7 +58,7 @@ def _raw_kernel(optimizer, param):
     state, grad = optimizer.state[param], param.grad.data
     if "exp_avg" in state:
         return lambda: c.adam_step(param.data, grad, state["exp_avg"], state["exp_avg_sq"], None,
-                                   step_size=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction2_sqrt=1.0,
+                                   step_size=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, 
                                    weight_decay=0.0, param_decay=1.0, maximize=False)
     return lambda: c.sgd_step(param.data, grad, state["momentum_buffer"], lr=0.01, momentum=0.9, dampening=0.0,
                               weight_decay=0.0, nesterov=False, maximize=False, lecture_style=False)

@@ -62,10 +62,13 @@ class Adam(_AdamFamily):
         if not group["bias_correction"]:
             bias_correction1 = bias_correction2 = 1.0
         weight_decay, param_decay = self._weight_decay(group)
+        # η·m̂/(√v̂ + ε) = η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε·√(1−β₂ᵗ)): the corrections become two scalars,
+        # and the kernel divides once per element instead of twice (the divider bounds this update).
+        root_correction2 = math.sqrt(bias_correction2)
         backend.current.adam_step(param, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
-                                  step_size=group["lr"] / bias_correction1, beta1=beta1, beta2=beta2,
-                                  eps=group["eps"], bias_correction2_sqrt=math.sqrt(bias_correction2),
-                                  weight_decay=weight_decay, param_decay=param_decay, maximize=group["maximize"])
+                                  step_size=group["lr"] * root_correction2 / bias_correction1, beta1=beta1,
+                                  beta2=beta2, eps=group["eps"] * root_correction2, weight_decay=weight_decay,
+                                  param_decay=param_decay, maximize=group["maximize"])
 
 
 class AdamW(Adam):
