@@ -117,15 +117,19 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
     rng = np.random.default_rng(5)
     before = tg.backend_info()["num_threads"]
     try:
-        for M, N, K in [(256, 300, 700), (37, 513, 129), (128, 10, 128), (1000, 33, 65)]:
+        # column bands (N >= M), row bands (1000x33, and the narrow tile at 600x10), and one product too small to split
+        for M, N, K in [(256, 300, 700), (37, 513, 129), (128, 10, 128), (1000, 33, 65), (600, 10, 200)]:
             for trans_a, trans_b in TRANSPOSES:
                 a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
-                results = []
+                c0 = rng.standard_normal((M, N)).astype(dtype)
+                plain, accumulated = [], []
                 for threads in (1, 2, 3, 1):
                     tg.set_num_threads(threads)
-                    results.append(c_backend.gemm(a, b, trans_a, trans_b))
-                for other in results[1:]:
-                    assert np.array_equal(results[0], other)
+                    plain.append(c_backend.gemm(a, b, trans_a, trans_b))
+                    accumulated.append(c_backend.gemm(a, b, trans_a, trans_b, alpha=0.7, beta=0.3, out=c0.copy()))
+                for results in (plain, accumulated):
+                    for other in results[1:]:
+                        assert np.array_equal(results[0], other)
     finally:
         tg.set_num_threads(before)
 
