@@ -1,5 +1,7 @@
 """The benchmark machinery (not the speeds: timing thresholds have no place in tests)."""
-from tinygrad_edu.bench import mlp
+import pytest
+
+from tinygrad_edu.bench import graph, mlp
 from tinygrad_edu.bench.timing import median_times
 
 
@@ -28,3 +30,18 @@ def test_mlp_workers_take_turns_and_report_seconds():
 def test_a_contender_that_cannot_start_reports_none():
     seconds = mlp.interleaved_seconds(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1)
     assert seconds == {"no-such-library": None}
+
+
+def test_tiny_op_chain_runs_forward_and_backward_in_each_library():
+    chain = graph.tiny_op_chain("tinygrad_edu")
+    chain()
+    chain()  # a fresh graph each call: backward twice through one graph would raise
+    with pytest.raises(ValueError, match="numpy"):
+        graph.tiny_op_chain("numpy")
+
+
+def test_op_overhead_has_a_figure_per_library_and_none_without_torch():
+    overhead = graph.op_overhead_us(rounds=1, chains=1)
+    assert overhead["tinygrad_edu"] > 0
+    assert (overhead["torch"] is None) == (not mlp.torch_available())
+    assert overhead["torch"] is None or overhead["torch"] > 0

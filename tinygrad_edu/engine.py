@@ -13,6 +13,7 @@ from . import anomaly
 from .autograd_mode import _GradMode
 from .errors import GraphError, ShapeError
 from .function import input_versions
+from .tensor import Tensor
 
 
 def topological_order(root):
@@ -119,7 +120,6 @@ def _raise_modified(op):
 
 def _store_grad(node, grad, stored):
     """Add `grad` into node.grad, copying it when it is a view or already stored elsewhere."""
-    from .tensor import Tensor
     if node.grad is not None:
         node.grad = Tensor._from_op(node.grad.data + grad, None)
         return

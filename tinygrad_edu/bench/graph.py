@@ -4,12 +4,10 @@
 
 Backward must be linear in the number of nodes: the table prints µs per node for every size, which should
 stay flat. The per-op overhead is a chain of 100 tiny element-wise ops (forward + backward) divided by 100;
-PyTorch's figure is measured in a separate process of the same run, so neither library disturbs the other.
+PyTorch's figure is measured in a separate process of the same run, the two taking turns, so neither library
+disturbs the other and a slow moment of the machine is shared by both.
 """
-import json
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -45,42 +43,32 @@ def scaling(sizes, repeats):
     return rows
 
 
-OVERHEAD_SNIPPET = """
-import json, statistics, sys, time
-lib_name, n_ops, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-if lib_name == "torch":
-    import torch
-    torch.set_num_threads(1)
-    leaf, constant = torch.ones(4, requires_grad=True), torch.full((4,), 1.0000001)
-else:
-    import numpy as np
-    import tinygrad_edu as tg
-    leaf, constant = tg.tensor(np.ones(4), requires_grad=True, dtype="float32"), tg.tensor(np.full(4, 1.0000001), dtype="float32")
-def chain():
-    y = leaf
-    for _ in range(n_ops // 2):
-        y = y * constant
-        y = y + constant
-    y.sum().backward()
-for _ in range(20):
-    chain()
-samples = []
-for _ in range(repeats):
-    start = time.perf_counter()
-    for _ in range(20):
-        chain()
-    samples.append((time.perf_counter() - start) / 20 / (n_ops + 1) * 1e6)
-print(json.dumps(statistics.median(samples)))
-"""
+def tiny_op_chain(library):
+    """A function that runs one chain of CHAIN_OPS tiny ops on 4-element float32 tensors, forward + backward,
+    in `library` ("tinygrad_edu" or "torch")."""
+    if library == "torch":
+        import torch
+        leaf, constant = torch.ones(4, requires_grad=True), torch.full((4,), 1.0000001)
+    elif library != "tinygrad_edu":
+        raise ValueError(f"no tiny-op chain for {library!r}; the libraries are tinygrad_edu and torch")
+    else:
+        import tinygrad_edu as tg
+        leaf = tg.tensor(np.ones(4), requires_grad=True, dtype="float32")
+        constant = tg.tensor(np.full(4, 1.0000001), dtype="float32")
+    return lambda: _chain(CHAIN_OPS, leaf, constant).backward()
 
 
-def op_overhead_us(library="tinygrad_edu", repeats=15):
-    """µs per tiny op (forward + backward) for `library` ("tinygrad_edu" or "torch"), or None if unavailable."""
-    result = subprocess.run([sys.executable, "-c", OVERHEAD_SNIPPET, library, str(CHAIN_OPS), str(repeats)],
-                            capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        return None
-    return json.loads(result.stdout)
+def op_overhead_us(rounds=15, chains=20):
+    """{"tinygrad_edu": µs, "torch": µs or None} per tiny op (forward + backward, one thread).
+
+    Each library runs in its own process and they take turns, `chains` chains per turn, so a slow moment of the
+    machine is shared by both; each figure is the median of its turns.
+    """
+    from .mlp import interleaved_seconds, torch_available
+    libraries = ["tinygrad_edu", "torch"] if torch_available() else ["tinygrad_edu"]
+    seconds = interleaved_seconds(libraries, batch=32, threads=1, command=f"chain {chains}", rounds=rounds)
+    return {"tinygrad_edu": seconds["tinygrad_edu"] / chains / (CHAIN_OPS + 1) * 1e6,
+            "torch": seconds["torch"] / chains / (CHAIN_OPS + 1) * 1e6 if seconds.get("torch") else None}
 
 
 def add_arguments(parser):
@@ -95,8 +83,10 @@ def report(args):
              "|---:|---:|---:|---:|"]
     for n, forward, backward in scaling(args.sizes, args.repeats):
         lines.append(f"| {n} | {forward * 1e3:.1f} | {backward * 1e3:.1f} | {backward / n * 1e6:.2f} |")
-    ours, theirs = op_overhead_us("tinygrad_edu"), op_overhead_us("torch")
-    lines += ["", f"Tiny-op overhead (chain of {CHAIN_OPS} ops, forward + backward, medians):",
+    overhead = op_overhead_us()
+    ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
+    lines += ["", f"Tiny-op overhead (chain of {CHAIN_OPS} ops, forward + backward, medians of turns taken "
+              "in two processes):",
               f"- tinygrad_edu: {ours:.2f} µs/op"]
     if theirs is None:
         lines.append("- PyTorch: not installed")

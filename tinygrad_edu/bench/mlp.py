@@ -144,7 +144,7 @@ def epoch_seconds(step, batch):
 
 
 class _Worker:
-    """A contender in its own interpreter, driven line by line: "steps N" or "epoch" in, seconds (JSON) out.
+    """A contender in its own interpreter, driven line by line: "steps N", "chain N" or "epoch" in, seconds (JSON) out.
 
     Keeping every contender alive and giving each one block in turn spreads the machine's slow moments over
     all of them, instead of charging whoever happened to run during one.
@@ -195,6 +195,7 @@ def _serve(contender, batch, threads):
     for i in range(10):
         step(x[i % 8], y[i % 8])
     print("ready", flush=True)
+    chain = None
     for line in sys.stdin:
         kind, *count = line.split()
         if kind == "steps":
@@ -202,12 +203,21 @@ def _serve(contender, batch, threads):
             for i in range(int(count[0])):
                 step(x[i % 8], y[i % 8])
             seconds = time.perf_counter() - start
+        elif kind == "chain":  # the tiny-op overhead of the contender's library (see graph.op_overhead_us)
+            if chain is None:
+                from .graph import tiny_op_chain
+                chain = tiny_op_chain("torch" if contender.startswith("torch") else contender)
+                chain()
+            start = time.perf_counter()
+            for _ in range(int(count[0])):
+                chain()
+            seconds = time.perf_counter() - start
         else:
             seconds = epoch_seconds(step, batch)
         print(json.dumps(seconds), flush=True)
 
 
-def _torch_available():
+def torch_available():
     return subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
 
 
@@ -221,7 +231,7 @@ def add_arguments(parser):
 
 def report(args):
     """The benchmark's result as Markdown lines."""
-    contenders = [c for c in CONTENDERS if not c.startswith("torch") or _torch_available()]
+    contenders = [c for c in CONTENDERS if not c.startswith("torch") or torch_available()]
     lines = ["## MLP training step (784-256-128-10, ReLU, float32, cross-entropy, Adam)", "",
              f"Steps per second (median of {args.rounds} blocks of {args.steps} steps, the contenders taking turns "
              "block by block, each in its own process); ratios are tinygrad_edu's steps/s over the other's.", "",
@@ -250,8 +260,9 @@ def report(args):
             lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
                          "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)"))
     from .graph import CHAIN_OPS, op_overhead_us
-    ours, theirs = op_overhead_us("tinygrad_edu"), op_overhead_us("torch")
-    lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward): "
+    overhead = op_overhead_us()
+    ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
+    lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward, the two taking turns): "
               f"tinygrad_edu {ours:.2f} µs" + (f", PyTorch {theirs:.2f} µs" if theirs else "")]
     return lines
 
