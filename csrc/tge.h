@@ -69,10 +69,10 @@ int tge_adamax_f64(int64_t n, double *param, const double *grad, double *exp_avg
                    int maximize);
 int tge_nadam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
                   double grad_step, double avg_step, double beta1, double beta2, double eps,
-                  double bias_correction2, double weight_decay, double param_decay, int maximize);
+                  double weight_decay, double param_decay, int maximize);
 int tge_nadam_f64(int64_t n, double *param, const double *grad, double *exp_avg, double *exp_avg_sq,
                   double grad_step, double avg_step, double beta1, double beta2, double eps,
-                  double bias_correction2, double weight_decay, double param_decay, int maximize);
+                  double weight_decay, double param_decay, int maximize);
 int tge_radam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
                   double step_size, double beta1, double beta2, double eps, int rectified,
                   double weight_decay, double param_decay, int maximize);

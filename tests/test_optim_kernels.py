@@ -24,7 +24,7 @@ KERNELS = {
     "adamax": (["exp_avg", "exp_inf"], set(), dict(step_size=0.02, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
                                                    maximize=False)),
     "nadam": (["exp_avg", "exp_avg_sq"], set(), dict(grad_step=0.01, avg_step=0.02, beta1=0.9, beta2=0.999, eps=1e-8,
-                                                     bias_correction2=0.05, weight_decay=0.01, param_decay=1.0,
+                                                     weight_decay=0.01, param_decay=1.0,
                                                      maximize=False)),
     "radam": (["exp_avg", "exp_avg_sq"], set(), dict(step_size=0.01, beta1=0.9, beta2=0.999, eps=1e-8, rectified=True,
                                                      weight_decay=0.0, param_decay=0.999, maximize=False)),

@@ -180,11 +180,10 @@ def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, 
                   step_size, beta1, beta2, eps, weight_decay, int(maximize))
 
 
-def nadam_step(param, grad, exp_avg, exp_avg_sq, *, grad_step, avg_step, beta1, beta2, eps, bias_correction2,
-               weight_decay, param_decay, maximize):
+def nadam_step(param, grad, exp_avg, exp_avg_sq, *, grad_step, avg_step, beta1, beta2, eps, weight_decay,
+               param_decay, maximize):
     _fused_update("nadam", param, grad, [("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq)],
-                  grad_step, avg_step, beta1, beta2, eps, bias_correction2, weight_decay, param_decay,
-                  int(maximize))
+                  grad_step, avg_step, beta1, beta2, eps, weight_decay, param_decay, int(maximize))
 
 
 def radam_step(param, grad, exp_avg, exp_avg_sq, *, step_size, beta1, beta2, eps, rectified, weight_decay,

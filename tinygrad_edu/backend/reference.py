@@ -132,14 +132,14 @@ def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, 
     param -= step_size * (exp_avg / exp_inf)
 
 
-def nadam_step(param, grad, exp_avg, exp_avg_sq, *, grad_step, avg_step, beta1, beta2, eps, bias_correction2,
-               weight_decay, param_decay, maximize):
+def nadam_step(param, grad, exp_avg, exp_avg_sq, *, grad_step, avg_step, beta1, beta2, eps, weight_decay,
+               param_decay, maximize):
     g = _prepared_grad(param, grad, weight_decay, param_decay, maximize)
     _decay_average(exp_avg, beta1, g)
     _decay_average(exp_avg_sq, beta2, g * g)
-    denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
-    param -= grad_step * (g / denom)
-    param -= avg_step * (exp_avg / denom)
+    inv_denom = 1 / (np.sqrt(exp_avg_sq) + eps)
+    param -= grad_step * (g * inv_denom)
+    param -= avg_step * (exp_avg * inv_denom)
 
 
 def radam_step(param, grad, exp_avg, exp_avg_sq, *, step_size, beta1, beta2, eps, rectified, weight_decay,

@@ -138,10 +138,13 @@ class NAdam(_AdamFamily):
         state["mu_product"] *= mu
         mu_product = state["mu_product"]
         weight_decay, param_decay = self._weight_decay(group)
+        # 1/(√v̂ + ε) = √(1−β₂ᵗ)/(√v + ε·√(1−β₂ᵗ)): the correction joins the two step sizes and ε, and the kernel
+        # takes one reciprocal per element for both terms (as in Adam, the divider bounds the update).
+        root_correction2 = math.sqrt(1 - beta2 ** step)
         backend.current.nadam_step(param, grad, state["exp_avg"], state["exp_avg_sq"],
-                                   grad_step=group["lr"] * (1.0 - mu) / (1.0 - mu_product),
-                                   avg_step=group["lr"] * mu_next / (1.0 - mu_product * mu_next),
-                                   beta1=beta1, beta2=beta2, eps=group["eps"], bias_correction2=1 - beta2 ** step,
+                                   grad_step=group["lr"] * (1.0 - mu) / (1.0 - mu_product) * root_correction2,
+                                   avg_step=group["lr"] * mu_next / (1.0 - mu_product * mu_next) * root_correction2,
+                                   beta1=beta1, beta2=beta2, eps=group["eps"] * root_correction2,
                                    weight_decay=weight_decay, param_decay=param_decay, maximize=group["maximize"])
 
 
