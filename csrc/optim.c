@@ -5,6 +5,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <omp.h>
 
 #include "overlap.h"
 #include "tge.h"
@@ -14,6 +15,22 @@
  * exact in every width, and -std=c11 forbids fusing a*b+c. */
 #define KERNEL_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
 #define INLINE_LOOP static inline __attribute__((always_inline)) void
+
+/* Below this many elements an update takes a few microseconds, about what waking a second thread costs. */
+#define PARALLEL_MIN_ELEMENTS 65536
+
+static int update_threads(int64_t n)
+{
+    return n < PARALLEL_MIN_ELEMENTS ? 1 : tge_get_num_threads();
+}
+
+/* The contiguous slice [*lo, *hi) of 0 .. n that this thread of the enclosing parallel region updates. */
+static void thread_slice(int64_t n, int64_t *lo, int64_t *hi)
+{
+    const int64_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
+    *lo = n * thread / threads;
+    *hi = n * (thread + 1) / threads;
+}
 
 /* Opens every kernel: return -2 when two of the listed n-element buffers (NULL ones are absent) share memory. */
 #define REFUSE_OVERLAP(...)                                                                 \

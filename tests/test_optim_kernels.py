@@ -69,6 +69,28 @@ def test_c_kernel_matches_reference_for_all_sizes(rule, dtype):
 
 @pytest.mark.parametrize("rule", sorted(KERNELS))
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_updates_big_enough_to_be_threaded_give_the_same_bits_for_any_thread_count(rule, dtype):
+    import tinygrad_edu as tg
+    n = 2 * 65536 + 3  # above the kernels' threading threshold, and not a multiple of the thread count
+    before = tg.backend_info()["num_threads"]
+    try:
+        runs = []
+        for threads in (1, 2, 3):
+            tg.set_num_threads(threads)
+            runs.append(_run(c, rule, n, dtype, {}, steps=3))
+    finally:
+        tg.set_num_threads(before)
+    ref_param, _ = _run(reference, rule, n, dtype, {}, steps=3)
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(runs[0][0], ref_param, **tol)
+    for param, states in runs[1:]:
+        assert np.array_equal(param, runs[0][0])
+        for state, first in zip(states, runs[0][1]):
+            assert np.array_equal(state, first)
+
+
+@pytest.mark.parametrize("rule", sorted(KERNELS))
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_states_of_a_zero_gradient_decay_to_zero_not_to_subnormals(rule, dtype):
     # A state decaying with no gradient would get stuck a few ulps above 0 (0.9·x rounds back to x) and make every
     # later step slow; the kernels store anything below the smallest normal number as 0 instead, both backends alike.
