@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "overlap.h"
+#include "parallel.h"
 #include "tge.h"
 
 static int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }

@@ -5,9 +5,9 @@
  */
 #include <float.h>
 #include <math.h>
-#include <omp.h>
 
 #include "overlap.h"
+#include "parallel.h"
 #include "tge.h"
 
 /* Each kernel is compiled for AVX-512, AVX2 and the baseline, and the dynamic loader binds the best one this CPU
@@ -22,14 +22,6 @@
 static int update_threads(int64_t n)
 {
     return n < PARALLEL_MIN_ELEMENTS ? 1 : tge_get_num_threads();
-}
-
-/* The contiguous slice [*lo, *hi) of 0 .. n that this thread of the enclosing parallel region updates. */
-static void thread_slice(int64_t n, int64_t *lo, int64_t *hi)
-{
-    const int64_t thread = omp_get_thread_num(), threads = omp_get_num_threads();
-    *lo = n * thread / threads;
-    *hi = n * (thread + 1) / threads;
 }
 
 /* Opens every kernel: return -2 when two of the listed n-element buffers (NULL ones are absent) share memory. */

@@ -10,7 +10,7 @@
 
 /* CDEF-BEGIN */
 
-/* ---- run time (csrc/gemm.c): the SIMD path picked for this CPU, and the thread count ---- */
+/* ---- run time (csrc/gemm.c): the SIMD path picked for this CPU, and the thread count (GEMM and updates) ---- */
 const char *tge_simd_path(void);
 int tge_get_num_threads(void);
 void tge_set_num_threads(int n);

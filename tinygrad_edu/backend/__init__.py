@@ -60,7 +60,8 @@ def backend_info():
 
 
 def set_num_threads(n):
-    """Set how many threads the C core uses (results are bit-identical for any count)."""
+    """Set how many threads the C core's matrix products and big optimizer updates use (results are bit-identical
+    for any count)."""
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     c_module = _load_c()
