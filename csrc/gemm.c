@@ -20,6 +20,9 @@ static int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1)
 static size_t round_up_size(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
 static int num_threads = 1; /* set once from the environment (setup below), then by tge_set_num_threads */
+/* Set in the child of a fork(): OpenMP's worker threads do not survive fork, and the first parallel region would
+ * wait for them forever, so a forked process computes on its own thread only. */
+static int forked;
 
 /* Below about a million flops (a few microseconds) waking a second thread costs more than it saves. */
 static int threads_for(int64_t M, int64_t N, int64_t K)
@@ -278,8 +281,15 @@ static const kernel_f64 KERNELS_F64[SIMD_PATHS][2] = {
 static int simd_path = SIMD_PORTABLE;
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
+static void after_fork_in_child(void)
+{
+    forked = 1;
+    num_threads = 1;
+}
+
 static void setup(void)
 {
+    pthread_atfork(NULL, NULL, after_fork_in_child);
     __builtin_cpu_init();
     int best = SIMD_PORTABLE;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = SIMD_AVX2;
@@ -304,10 +314,11 @@ int tge_get_num_threads(void)
     return num_threads;
 }
 
-void tge_set_num_threads(int n)
+int tge_set_num_threads(int n)
 {
     pthread_once(&setup_once, setup);
-    num_threads = n < 1 ? 1 : n;
+    num_threads = forked || n < 1 ? 1 : n;
+    return num_threads;
 }
 
 int tge_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,

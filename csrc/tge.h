@@ -13,7 +13,7 @@
 /* ---- run time (csrc/gemm.c): the SIMD path picked for this CPU, and the thread count (GEMM and updates) ---- */
 const char *tge_simd_path(void);
 int tge_get_num_threads(void);
-void tge_set_num_threads(int n);
+int tge_set_num_threads(int n); /* returns the count in force: 1 in a forked child */
 
 /* ---- GEMM (csrc/gemm.c): C = alpha * op(A) * op(B) + beta * C, row-major ----
  * op(A) is M x K, op(B) is K x N, C is M x N. trans_a / trans_b (0 or 1) say that A / B are stored

@@ -37,6 +37,42 @@ def test_set_num_threads_changes_the_c_core_thread_count():
         tg.set_num_threads(0)
 
 
+FORK_CHILD = """
+import multiprocessing, warnings
+import numpy as np
+import tinygrad_edu as tg
+from tinygrad_edu.backend import c
+tg.set_num_threads(2)
+a = np.random.default_rng(0).random((512, 512), dtype=np.float32)
+parent = c.gemm(a, a)  # starts OpenMP's worker threads in the parent
+
+def child(_):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tg.set_num_threads(2)
+    p, g = np.zeros(300_000, np.float32), np.ones(300_000, np.float32)
+    c.adam_step(p, g, np.zeros_like(p), np.zeros_like(p), None, step_size=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                weight_decay=0.0, param_decay=1.0, maximize=False)
+    return (np.array_equal(c.gemm(a, a), parent), tg.backend_info()["num_threads"], float(p[0]),
+            [str(w.message) for w in caught])
+
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    for same, threads, p0, messages in pool.map_async(child, range(2)).get(timeout=60):
+        assert same and threads == 1 and p0 < 0, (same, threads, p0)
+        assert any("forked" in m for m in messages), messages
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_computes_on_one_thread_instead_of_hanging():
+    # OpenMP's worker threads do not survive fork; a child that entered a parallel region would wait for them forever
+    if not tg.backend_info()["c_core_built"]:
+        pytest.skip("C core not built")
+    result = run_python(FORK_CHILD)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
 @pytest.mark.parametrize("name", ["numpy", "c"])
 def test_environment_variable_forces_the_backend(name):
     if name == "c" and not tg.backend_info()["c_core_built"]:

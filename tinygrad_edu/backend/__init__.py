@@ -61,9 +61,12 @@ def backend_info():
 
 def set_num_threads(n):
     """Set how many threads the C core's matrix products and big optimizer updates use (results are bit-identical
-    for any count)."""
+    for any count). A process forked (os.fork, multiprocessing's default on Linux) after the C core started stays
+    on one thread: OpenMP's worker threads do not survive fork, and waiting for them would hang."""
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     c_module = _load_c()
-    if not isinstance(c_module, ImportError):
-        c_module.set_num_threads(n)
+    if not isinstance(c_module, ImportError) and c_module.set_num_threads(n) < n:
+        warnings.warn(f"set_num_threads({n}): this process was forked after the C core started, so it stays on one "
+                      f"thread (use the 'spawn' start method of multiprocessing for threaded workers)",
+                      RuntimeWarning, stacklevel=2)

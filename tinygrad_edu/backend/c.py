@@ -23,7 +23,8 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    lib.tge_set_num_threads(int(n))
+    """Set the thread count; returns the count in force (1 in a process forked after the C core started)."""
+    return lib.tge_set_num_threads(int(n))
 
 
 def _as_operand(x, transposed):
