@@ -10,7 +10,7 @@ import re
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = ["gemm.c", "optim.c"]
+SOURCES = ["gemm.c", "optim.c", "elementwise.c"]
 
 
 def read_cdef():
@@ -23,8 +23,12 @@ def read_cdef():
 def compile_flags():
     """Portable optimised flags: ISA-specific code is selected at run time, never by -march=native."""
     # -fno-math-errno: sqrt() that may set errno cannot be vectorised, and the C core never reads errno.
+    # -fno-trapping-math: nothing reads the floating-point exception flags, so a product may be computed on both
+    # sides of a select and the loop vectorised (ReLU's backward grad·[out > 0] stayed a branchy scalar loop);
+    # results are unchanged, every operation is still IEEE-rounded in the written order.
     # -fopenmp: the GEMM's worker threads (split over output tiles, see csrc/gemm_driver.inc).
-    cflags = ["-O3", "-std=c11", "-fno-strict-aliasing", "-fno-math-errno", "-pthread", "-fopenmp"]
+    cflags = ["-O3", "-std=c11", "-fno-strict-aliasing", "-fno-math-errno", "-fno-trapping-math", "-pthread",
+              "-fopenmp"]
     ldflags = ["-pthread", "-fopenmp"]
     if os.environ.get("TINYGRAD_EDU_SANITIZE") == "1":
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
@@ -42,8 +46,8 @@ ffibuilder.set_source(
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[os.path.relpath(HERE)],
     depends=[os.path.relpath(os.path.join(HERE, f))
-             for f in ("tge.h", "overlap.h", "parallel.h", "optim_kernels.inc", "gemm_driver.inc", "gemm_ukernel.inc",
-                       "gemm_isa_end.inc")],
+             for f in ("tge.h", "overlap.h", "parallel.h", "optim_kernels.inc", "elementwise_kernels.inc",
+                       "gemm_driver.inc", "gemm_ukernel.inc", "gemm_isa_end.inc")],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

@@ -16,14 +16,6 @@
 #define KERNEL_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
 #define INLINE_LOOP static inline __attribute__((always_inline)) void
 
-/* Below this many elements an update takes a few microseconds, about what waking a second thread costs. */
-#define PARALLEL_MIN_ELEMENTS 65536
-
-static int update_threads(int64_t n)
-{
-    return n < PARALLEL_MIN_ELEMENTS ? 1 : tge_get_num_threads();
-}
-
 /* Opens every kernel: return -2 when two of the listed n-element buffers (NULL ones are absent) share memory. */
 #define REFUSE_OVERLAP(...)                                                                 \
     do {                                                                                    \

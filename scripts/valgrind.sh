@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py tests/test_kernel_properties.py)
+[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py tests/test_elementwise_kernels.py tests/test_kernel_properties.py)
 # the interpreter binary itself: a `python` wrapper script (pyenv shim, venv launcher) would be all valgrind saw
 python_binary="$(python -c 'import sys; print(sys.executable)')"
 PYTHONMALLOC=malloc TINYGRAD_EDU_BACKEND=c HYPOTHESIS_PROFILE=valgrind \

@@ -237,12 +237,12 @@ class ReLU(Function):
     """∂max(a, 0)/∂a = 1 if a > 0 else 0"""
 
     def forward(self, a):
-        out = np.maximum(a, 0)
+        out = backend.current.relu(a)
         self.saved = out
         return out
 
     def backward(self, grad):
-        return (grad * (self.saved > 0),)
+        return (backend.current.relu_backward(grad, self.saved),)
 
 
 class LeakyReLU(Function):
@@ -526,7 +526,7 @@ class Linear(Function):
         rows = x.reshape(-1, x.shape[-1])
         out = _matmul(rows, weight, trans_b=True)
         if bias is not None:
-            out += bias
+            backend.current.add_bias(out, bias)
         self.saved = (rows, weight)
         self.input_shape = x.shape
         return out.reshape(x.shape[:-1] + (weight.shape[0],))

@@ -1,17 +1,21 @@
 """The C core behind a validating boundary.
 
-Python checks dtype, shape, contiguity and aliasing here; the C kernels (csrc/) trust what they get.
+Python checks dtype, shape and contiguity here, before any pointer crosses; the C kernels (csrc/) also refuse
+outputs that overlap their inputs (two compares there, instead of numpy's may_share_memory here).
 Every function has the same signature and meaning as its twin in reference.py.
 """
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
 
+from . import reference
 from .._tge import ffi, lib
 
 NAME = "c"
 
 _FLOAT_TYPES = {np.dtype(np.float32): ("float *", lib.tge_sgemm), np.dtype(np.float64): ("double *", lib.tge_dgemm)}
+# the pointer type and the name suffix of the element-wise and optimizer kernels, per dtype
+_KERNEL_SUFFIX = {np.dtype(np.float32): ("float *", "f32"), np.dtype(np.float64): ("double *", "f64")}
 
 
 def simd_path():
@@ -82,16 +86,58 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     return out
 
 
+# ---- layer passes ------------------------------------------------------------------------------------------
+# One C pass each (csrc/elementwise.c) for float arrays; anything else (integers, mismatched operands) takes the
+# numpy line of reference.py, which has the same meaning. relu and relu_backward write fresh arrays, which cannot
+# overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
+
+def relu(x):
+    """max(x, 0) element-wise, as a new array (NaN stays NaN)."""
+    suffix = _KERNEL_SUFFIX.get(x.dtype)
+    if suffix is None:
+        return reference.relu(x)
+    ctype, suffix = suffix
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    getattr(lib, f"tge_relu_{suffix}")(x.size, ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
+    return out
+
+
+def relu_backward(grad, out):
+    """grad · [out > 0]: the gradient of relu given its output."""
+    suffix = _KERNEL_SUFFIX.get(grad.dtype)
+    if suffix is None or out.dtype != grad.dtype or out.shape != grad.shape:
+        return reference.relu_backward(grad, out)
+    ctype, suffix = suffix
+    grad, out = np.ascontiguousarray(grad), np.ascontiguousarray(out)
+    grad_in = np.empty_like(grad)
+    getattr(lib, f"tge_relu_backward_{suffix}")(grad.size, ffi.from_buffer(ctype, grad), ffi.from_buffer(ctype, out),
+                                               ffi.from_buffer(ctype, grad_in))
+    return grad_in
+
+
+def add_bias(y, bias):
+    """y += bias over the last axis, in place."""
+    suffix = _KERNEL_SUFFIX.get(y.dtype)
+    if (suffix is None or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]
+            or not y.flags.c_contiguous or not y.flags.writeable):
+        reference.add_bias(y, bias)
+        return
+    ctype, suffix = suffix
+    status = getattr(lib, f"tge_add_bias_{suffix}")(y.shape[0], y.shape[1], ffi.from_buffer(ctype, y),
+                                                   ffi.from_buffer(ctype, np.ascontiguousarray(bias)))
+    if status:
+        raise ValueError(f"add_bias: bias {bias.shape} shares memory with y {y.shape}")
+
+
 # ---- optimizer updates ----------------------------------------------------------------------------------
 # Each function validates the buffers of one update, then runs the fused kernel tge_<rule>_<f32|f64> on them in
 # place; reference.py has the same functions in numpy. Optional state buffers are None (NULL in C).
 
-_UPDATE_SUFFIX = {np.dtype(np.float32): ("float *", "f32"), np.dtype(np.float64): ("double *", "f64")}
-
 
 def _check_update_buffers(rule, param, grad, states):
     """Reject what C cannot take safely, with the shapes and dtypes in the message (overlaps: see _fused_update)."""
-    if not isinstance(param, np.ndarray) or param.dtype not in _UPDATE_SUFFIX:
+    if not isinstance(param, np.ndarray) or param.dtype not in _KERNEL_SUFFIX:
         raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
                         f"{getattr(param, 'dtype', type(param).__name__)}")
     read_only = [] if grad is None else [("grad", grad)]
@@ -132,7 +178,7 @@ def _fused_update(rule, param, grad, states, *scalars):
     contiguous = param.flags.c_contiguous and (grad is None or grad.flags.c_contiguous)
     if not contiguous:
         _refuse_overlap(rule, named)
-    ctype, suffix = _UPDATE_SUFFIX[param.dtype]
+    ctype, suffix = _KERNEL_SUFFIX[param.dtype]
     grad_pointers = [] if grad is None else [ffi.from_buffer(ctype, np.ascontiguousarray(grad))]
     target = param if param.flags.c_contiguous else np.ascontiguousarray(param)
     state_pointers = [ffi.NULL if s is None else ffi.from_buffer(ctype, s, require_writable=True)

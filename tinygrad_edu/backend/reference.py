@@ -36,6 +36,22 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     return out
 
 
+# ---- layer passes ------------------------------------------------------------------------------------------
+def relu(x):
+    """max(x, 0) element-wise, as a new array (NaN stays NaN)."""
+    return np.maximum(x, 0)
+
+
+def relu_backward(grad, out):
+    """grad · [out > 0]: the gradient of relu given its output."""
+    return grad * (out > 0)
+
+
+def add_bias(y, bias):
+    """y += bias over the last axis, in place."""
+    y += bias
+
+
 # ---- optimizer updates ----------------------------------------------------------------------------------
 # One multi-pass numpy version of each rule; csrc/optim_kernels.inc fuses the same arithmetic into one loop,
 # operation for operation, so both backends give bit-identical trajectories. Buffers are updated in place;

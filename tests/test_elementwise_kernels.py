@@ -1,0 +1,96 @@
+"""The C layer passes (ReLU forward and backward, bias add) against their numpy twins: the same bits, special values
+included, for awkward sizes, strided inputs and any thread count."""
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.backend import reference
+
+c = pytest.importorskip("tinygrad_edu.backend.c", reason="C core not built")
+
+DTYPES = [np.float32, np.float64]
+SIZES = [0, 1, 2, 7, 31, 97, 1024, 4099, 2 * 65536 + 3]  # the last is above the threading threshold
+SPECIAL = [0.0, -0.0, 1.0, -1.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, 5e-324, 3.0e38]
+
+
+def same_bits(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def values(rng, n, dtype):
+    """Normal values with the special ones (signed zeros, NaNs, infinities, subnormals) sprinkled in."""
+    x = rng.standard_normal(n).astype(dtype)
+    if n:
+        picks = rng.integers(0, n, size=min(n, 3 * len(SPECIAL)))
+        x[picks] = np.array(SPECIAL * 3, dtype=dtype)[:len(picks)]
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_and_its_backward_match_numpy_bit_for_bit(dtype):
+    rng = np.random.default_rng(0)
+    for n in SIZES:
+        x, grad = values(rng, n, dtype), values(rng, n, dtype)
+        with np.errstate(invalid="ignore"):  # inf·0 is NaN in both, as intended
+            out = c.relu(x)
+            assert same_bits(out, reference.relu(x)), n
+            assert same_bits(c.relu_backward(grad, out), reference.relu_backward(grad, out)), n
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_bias_matches_numpy_bit_for_bit(dtype):
+    rng = np.random.default_rng(1)
+    for rows, cols in [(0, 5), (5, 0), (1, 1), (7, 13), (300, 257), (1000, 131)]:
+        y, bias = values(rng, rows * cols, dtype).reshape(rows, cols), values(rng, cols, dtype)
+        expected = y.copy()
+        reference.add_bias(expected, bias)
+        c.add_bias(y, bias)
+        assert same_bits(y, expected), (rows, cols)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_strided_and_transposed_inputs(dtype):
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((40, 30)).astype(dtype)
+    for x in (base[:, ::2], base.T, base[::3, 1:]):
+        out = c.relu(x)
+        assert same_bits(out, reference.relu(np.ascontiguousarray(x)))
+        grad = rng.standard_normal(x.shape).astype(dtype)
+        assert same_bits(c.relu_backward(grad.T.copy().T, out), reference.relu_backward(grad, out))
+    y = np.zeros((30, 40), dtype)[:, ::2]  # not contiguous: numpy's in-place add does it
+    c.add_bias(y, base[0, :20])
+    assert np.array_equal(y, np.broadcast_to(base[0, :20], y.shape))
+
+
+def test_other_dtypes_take_the_numpy_line():
+    ints = np.array([-2, 0, 3])
+    assert np.array_equal(c.relu(ints), [0, 0, 3]) and c.relu(ints).dtype == ints.dtype
+    assert np.array_equal(c.relu_backward(np.array([1.0, 2.0, 3.0], np.float32), ints), [0, 0, 3])
+    y = np.ones((2, 3), np.float32)
+    c.add_bias(y, np.arange(3, dtype=np.float64))  # mixed dtypes: numpy's casting rules decide, as in reference
+    assert np.array_equal(y, [[1, 2, 3], [1, 2, 3]])
+
+
+def test_a_bias_inside_y_is_refused():
+    y = np.zeros((4, 3), np.float32)
+    with pytest.raises(ValueError, match="shares memory"):
+        c.add_bias(y, y[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_same_bits_for_any_thread_count(dtype):
+    rng = np.random.default_rng(3)
+    x, grad = values(rng, 3 * 65536 + 1, dtype), values(rng, 3 * 65536 + 1, dtype)
+    before = tg.backend_info()["num_threads"]
+    try:
+        results = []
+        for threads in (1, 2, 3):
+            tg.set_num_threads(threads)
+            y = x.reshape(-1, 1)[:-1].reshape(-1, 64).copy()
+            c.add_bias(y, x[:64])
+            with np.errstate(invalid="ignore"):
+                results.append((c.relu(x), c.relu_backward(grad, c.relu(x)), y))
+    finally:
+        tg.set_num_threads(before)
+    for other in results[1:]:
+        assert all(same_bits(a, b) for a, b in zip(results[0], other))
