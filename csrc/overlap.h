@@ -1,5 +1,6 @@
-/* Memory-range tests shared by the kernels that refuse aliased buffers (gemm.c, optim.c). Two compares per pair
- * are far cheaper here than numpy's may_share_memory in Python, which every call would otherwise pay. */
+/* Memory-range tests shared by the kernels that refuse aliased buffers (gemm.c, optim.c, elementwise.c). Two
+ * compares per pair are far cheaper here than numpy's may_share_memory in Python, which every call would otherwise
+ * pay. */
 #ifndef TGE_OVERLAP_H
 #define TGE_OVERLAP_H
 #include <stddef.h>

@@ -4,6 +4,8 @@ Python checks dtype, shape and contiguity here, before any pointer crosses; the 
 outputs that overlap their inputs (two compares there, instead of numpy's may_share_memory here).
 Every function has the same signature and meaning as its twin in reference.py.
 """
+import functools
+
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
@@ -16,6 +18,13 @@ NAME = "c"
 _FLOAT_TYPES = {np.dtype(np.float32): ("float *", lib.tge_sgemm), np.dtype(np.float64): ("double *", lib.tge_dgemm)}
 # the pointer type and the name suffix of the element-wise and optimizer kernels, per dtype
 _KERNEL_SUFFIX = {np.dtype(np.float32): ("float *", "f32"), np.dtype(np.float64): ("double *", "f64")}
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel(name, dtype):
+    """(pointer type, C function tge_<name>_<f32|f64>) for a dtype of _KERNEL_SUFFIX, looked up once per pair."""
+    ctype, suffix = _KERNEL_SUFFIX[dtype]
+    return ctype, getattr(lib, f"tge_{name}_{suffix}")
 
 
 def simd_path():
@@ -93,39 +102,34 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
 
 def relu(x):
     """max(x, 0) element-wise, as a new array (NaN stays NaN)."""
-    suffix = _KERNEL_SUFFIX.get(x.dtype)
-    if suffix is None:
+    if x.dtype not in _KERNEL_SUFFIX:
         return reference.relu(x)
-    ctype, suffix = suffix
+    ctype, run = _kernel("relu", x.dtype)
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
-    getattr(lib, f"tge_relu_{suffix}")(x.size, ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
+    run(x.size, ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
     return out
 
 
 def relu_backward(grad, out):
     """grad · [out > 0]: the gradient of relu given its output."""
-    suffix = _KERNEL_SUFFIX.get(grad.dtype)
-    if suffix is None or out.dtype != grad.dtype or out.shape != grad.shape:
+    if grad.dtype not in _KERNEL_SUFFIX or out.dtype != grad.dtype or out.shape != grad.shape:
         return reference.relu_backward(grad, out)
-    ctype, suffix = suffix
+    ctype, run = _kernel("relu_backward", grad.dtype)
     grad, out = np.ascontiguousarray(grad), np.ascontiguousarray(out)
     grad_in = np.empty_like(grad)
-    getattr(lib, f"tge_relu_backward_{suffix}")(grad.size, ffi.from_buffer(ctype, grad), ffi.from_buffer(ctype, out),
-                                               ffi.from_buffer(ctype, grad_in))
+    run(grad.size, ffi.from_buffer(ctype, grad), ffi.from_buffer(ctype, out), ffi.from_buffer(ctype, grad_in))
     return grad_in
 
 
 def add_bias(y, bias):
     """y += bias over the last axis, in place."""
-    suffix = _KERNEL_SUFFIX.get(y.dtype)
-    if (suffix is None or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]
+    if (y.dtype not in _KERNEL_SUFFIX or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]
             or not y.flags.c_contiguous or not y.flags.writeable):
         reference.add_bias(y, bias)
         return
-    ctype, suffix = suffix
-    status = getattr(lib, f"tge_add_bias_{suffix}")(y.shape[0], y.shape[1], ffi.from_buffer(ctype, y),
-                                                   ffi.from_buffer(ctype, np.ascontiguousarray(bias)))
+    ctype, run = _kernel("add_bias", y.dtype)
+    status = run(y.shape[0], y.shape[1], ffi.from_buffer(ctype, y), ffi.from_buffer(ctype, np.ascontiguousarray(bias)))
     if status:
         raise ValueError(f"add_bias: bias {bias.shape} shares memory with y {y.shape}")
 
@@ -178,12 +182,11 @@ def _fused_update(rule, param, grad, states, *scalars):
     contiguous = param.flags.c_contiguous and (grad is None or grad.flags.c_contiguous)
     if not contiguous:
         _refuse_overlap(rule, named)
-    ctype, suffix = _KERNEL_SUFFIX[param.dtype]
+    ctype, kernel = _kernel(rule, param.dtype)
     grad_pointers = [] if grad is None else [ffi.from_buffer(ctype, np.ascontiguousarray(grad))]
     target = param if param.flags.c_contiguous else np.ascontiguousarray(param)
     state_pointers = [ffi.NULL if s is None else ffi.from_buffer(ctype, s, require_writable=True)
                       for _, s in states]
-    kernel = getattr(lib, f"tge_{rule}_{suffix}")
     status = kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *grad_pointers,
                     *state_pointers, *scalars)
     if status:
