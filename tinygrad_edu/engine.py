@@ -12,8 +12,7 @@ import numpy as np
 from . import anomaly
 from .autograd_mode import _GradMode
 from .errors import GraphError, ShapeError
-from .function import input_versions
-from .tensor import Tensor
+from .tensor import EditClock, Tensor
 
 
 def topological_order(root):
@@ -79,16 +78,16 @@ def _walk(root, grad, retain_graph, on_step):
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
-        if node.op is None or node._retains_grad:
-            _store_grad(node, grad, stored)
         op = node.op
-        if op is None:
-            continue
+        if op is None or node._retains_grad:
+            _store_grad(node, grad, stored)
+            if op is None:
+                continue
         if op.freed:
             raise GraphError(f"backward through a graph that was already freed (at op {type(op).__name__}); "
                              f"call backward(retain_graph=True) the first time to backpropagate twice")
-        if op.saved_versions is not None and op.saved_versions != input_versions(op.parents):
-            _raise_modified(op)
+        if op.saved_at is not None and op.saved_at != EditClock.now:  # some tensor was changed in place since
+            _refuse_stale_inputs(op)
         sent = []  # the gradient each parent receives, after fitting it to the parent's shape and dtype
         for parent, parent_grad in zip(op.parents, op.backward(grad)):
             if parent_grad is None or not parent.requires_grad:
@@ -109,12 +108,12 @@ def _walk(root, grad, retain_graph, on_step):
             op.free()
 
 
-def _raise_modified(op):
-    """Backward would read stale values: an input the op saved was modified in place since forward."""
-    for position, (parent, version) in enumerate(zip(op.parents, op.saved_versions)):
-        if parent._version != version:
+def _refuse_stale_inputs(op):
+    """Raise if backward would read stale values: an input the op saved was modified in place since forward."""
+    for position, parent in enumerate(op.parents):
+        if parent._version > op.saved_at:
             raise GraphError(f"{type(op).__name__} saved input {position} ({anomaly.describe(parent)}) for backward, "
-                             f"but it was modified in place afterwards (version {version} -> {parent._version}); "
+                             f"but it was modified in place afterwards; "
                              f"modify it only after backward, or use an out-of-place op")
 
 

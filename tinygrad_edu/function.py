@@ -12,12 +12,7 @@ from . import backend
 from . import anomaly
 from .autograd_mode import _GradMode
 from .errors import ShapeError
-from .tensor import Tensor
-
-
-def input_versions(tensors):
-    """The in-place version counter of each tensor: backward compares them to catch stale saved inputs."""
-    return tuple([t._version for t in tensors])
+from .tensor import EditClock, Tensor
 
 
 class Function:
@@ -29,7 +24,7 @@ class Function:
     parents = ()
     needs_input_grad = ()
     saved = None
-    saved_versions = None
+    saved_at = None  # the EditClock count when forward saved its inputs (ops with saves_inputs only)
     freed = False
 
     @classmethod
@@ -45,13 +40,13 @@ class Function:
         if _GradMode.detect_anomaly:
             anomaly.check_forward(cls, inputs, out)
         if cls.differentiable and _GradMode.enabled:
-            for t in inputs:  # a plain loop: cheaper than building a tuple first on this hot path
-                if t.requires_grad:  # join the graph
-                    op.parents = inputs
-                    op.needs_input_grad = tuple([t.requires_grad for t in inputs])
-                    if cls.saves_inputs:
-                        op.saved_versions = input_versions(inputs)
-                    return Tensor._from_op(out, op)
+            needs_input_grad = tuple([t.requires_grad for t in inputs])
+            if True in needs_input_grad:  # join the graph
+                op.parents = inputs
+                op.needs_input_grad = needs_input_grad
+                if cls.saves_inputs:
+                    op.saved_at = EditClock.now
+                return Tensor._from_op(out, op)
         return Tensor._from_op(out, None)
 
     @classmethod

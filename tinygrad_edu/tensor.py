@@ -58,6 +58,14 @@ def is_float(dtype):
     return dtype.kind == "f"
 
 
+class EditClock:
+    """Counts in-place changes to any tensor. A tensor's _version is the count at its own last change, so an op
+    that notes the count when it saves its inputs can tell later whether one was changed since: its _version
+    is then larger. One integer per op instead of one version per input keeps recording ops cheap."""
+
+    now = 0
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it so gradients can flow back.
 
@@ -74,7 +82,7 @@ class Tensor:
         self.op = None
         self.name = name
         self._retains_grad = False
-        self._version = 0  # bumped by every in-place change, so backward can spot stale saved inputs
+        self._version = 0  # the EditClock count at the last in-place change, so backward can spot stale saved inputs
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -129,7 +137,8 @@ class Tensor:
     # ---- in-place changes ------------------------------------------------------------------------------
     def mark_modified(self):
         """Record that .data was changed in place (optimizers call this after their update)."""
-        self._version += 1
+        EditClock.now += 1
+        self._version = EditClock.now
         return self
 
     def _assign(self, values):
