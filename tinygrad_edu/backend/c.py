@@ -139,29 +139,34 @@ def add_bias(y, bias):
 # place; reference.py has the same functions in numpy. Optional state buffers are None (NULL in C).
 
 
-def _check_update_buffers(rule, param, grad, states):
-    """Reject what C cannot take safely, with the shapes and dtypes in the message (overlaps: see _fused_update)."""
-    if not isinstance(param, np.ndarray) or param.dtype not in _KERNEL_SUFFIX:
-        raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
-                        f"{getattr(param, 'dtype', type(param).__name__)}")
-    read_only = [] if grad is None else [("grad", grad)]
-    for name, buffer in read_only + states:
+def _update_pointers(rule, ctype, param, grad, states):
+    """cffi pointers to grad (if any) and the state buffers (NULL for None), after rejecting what C cannot take
+    safely, with the shapes and dtypes in the message. Overlaps are left to the kernel (see _fused_update)."""
+    pointers = []
+    buffers = states if grad is None else [("grad", grad)] + states
+    for name, buffer in buffers:
+        if buffer is None:
+            pointers.append(ffi.NULL)
+            continue
         if not isinstance(buffer, np.ndarray):
             raise TypeError(f"{rule}: {name} must be a numpy array, got {type(buffer).__name__}")
         if buffer.dtype != param.dtype:
             raise TypeError(f"{rule}: {name} is {buffer.dtype} but param is {param.dtype}; they must match")
         if buffer.shape != param.shape:
             raise ValueError(f"{rule}: {name} has shape {buffer.shape} but param has shape {param.shape}")
-    if not param.flags.writeable:
-        raise ValueError(f"{rule}: param is read-only")
-    for name, state in states:
-        flags = state.flags
+        if name == "grad":  # read only: a strided grad is copied once
+            pointers.append(ffi.from_buffer(ctype, np.ascontiguousarray(grad)))
+            continue
+        flags = buffer.flags
         if not flags.writeable or not flags.c_contiguous:
             raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
+        pointers.append(ffi.from_buffer(ctype, buffer, require_writable=True))
+    return pointers
 
 
-def _refuse_overlap(rule, named):
-    """Raise ValueError naming the first two of the (name, array) buffers that share memory, if any do."""
+def _refuse_overlap(rule, param, grad, states):
+    """Raise ValueError naming the first two buffers of an update that share memory, if any do."""
+    named = [("param", param)] + ([] if grad is None else [("grad", grad)]) + [s for s in states if s[1] is not None]
     for i, (name_a, a) in enumerate(named):
         for name_b, b in named[i + 1:]:
             if np.may_share_memory(a, b):
@@ -176,21 +181,18 @@ def _fused_update(rule, param, grad, states, *scalars):
     The kernel itself refuses buffers that overlap; only then, or when a copy would hide an overlap from it,
     does Python look for the pair to name.
     """
-    present = [(name, s) for name, s in states if s is not None]
-    _check_update_buffers(rule, param, grad, present)
-    named = [("param", param)] + ([] if grad is None else [("grad", grad)]) + present
-    contiguous = param.flags.c_contiguous and (grad is None or grad.flags.c_contiguous)
-    if not contiguous:
-        _refuse_overlap(rule, named)
+    if not isinstance(param, np.ndarray) or param.dtype not in _KERNEL_SUFFIX:
+        raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
+                        f"{getattr(param, 'dtype', type(param).__name__)}")
+    if not param.flags.writeable:
+        raise ValueError(f"{rule}: param is read-only")
     ctype, kernel = _kernel(rule, param.dtype)
-    grad_pointers = [] if grad is None else [ffi.from_buffer(ctype, np.ascontiguousarray(grad))]
+    pointers = _update_pointers(rule, ctype, param, grad, states)
+    if not (param.flags.c_contiguous and (grad is None or grad.flags.c_contiguous)):
+        _refuse_overlap(rule, param, grad, states)
     target = param if param.flags.c_contiguous else np.ascontiguousarray(param)
-    state_pointers = [ffi.NULL if s is None else ffi.from_buffer(ctype, s, require_writable=True)
-                      for _, s in states]
-    status = kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *grad_pointers,
-                    *state_pointers, *scalars)
-    if status:
-        _refuse_overlap(rule, named)
+    if kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *pointers, *scalars):
+        _refuse_overlap(rule, param, grad, states)
         raise ValueError(f"{rule}: buffers overlap in memory; each needs its own buffer")
     if target is not param:
         param[...] = target
