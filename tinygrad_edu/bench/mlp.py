@@ -189,21 +189,13 @@ def interleaved_seconds(contenders, batch, threads, command, rounds):
 
 
 def _serve(contender, batch, threads):
-    """The worker side of _Worker: build the contender's step, warm it up, then answer commands until EOF."""
-    step = _make_step(contender, threads)
-    x, y = _batches(batch, 8)
-    for i in range(10):
-        step(x[i % 8], y[i % 8])
+    """The worker side of _Worker: answer commands until EOF, building (and warming up) what a command times on
+    its first use, so a worker that only times the tiny-op chain never builds the MLP."""
+    step = chain = None
     print("ready", flush=True)
-    chain = None
     for line in sys.stdin:
         kind, *count = line.split()
-        if kind == "steps":
-            start = time.perf_counter()
-            for i in range(int(count[0])):
-                step(x[i % 8], y[i % 8])
-            seconds = time.perf_counter() - start
-        elif kind == "chain":  # the tiny-op overhead of the contender's library (see graph.op_overhead_us)
+        if kind == "chain":  # the tiny-op overhead of the contender's library (see graph.op_overhead_us)
             if chain is None:
                 from .graph import tiny_op_chain
                 chain = tiny_op_chain("torch" if contender.startswith("torch") else contender)
@@ -211,13 +203,26 @@ def _serve(contender, batch, threads):
             start = time.perf_counter()
             for _ in range(int(count[0])):
                 chain()
+            print(json.dumps(time.perf_counter() - start), flush=True)
+            continue
+        if step is None:
+            step = _make_step(contender, threads)
+            x, y = _batches(batch, 8)
+            for i in range(10):
+                step(x[i % 8], y[i % 8])
+        if kind == "steps":
+            start = time.perf_counter()
+            for i in range(int(count[0])):
+                step(x[i % 8], y[i % 8])
             seconds = time.perf_counter() - start
         else:
             seconds = epoch_seconds(step, batch)
         print(json.dumps(seconds), flush=True)
 
 
+@functools.lru_cache(maxsize=None)
 def torch_available():
+    """Whether PyTorch imports here (asked in a subprocess, once: importing it takes a second or two)."""
     return subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
 
 
