@@ -11,7 +11,7 @@ import numpy as np
 from . import backend
 from . import anomaly
 from .autograd_mode import _GradMode
-from .errors import ShapeError
+from .errors import DTypeError, ShapeError
 from .tensor import EditClock, Tensor
 
 
@@ -568,18 +568,25 @@ class LogSoftmax(Function):
         return (grad - np.exp(self.saved) * np.sum(grad, axis=self.axis, keepdims=True),)
 
 
+def check_class_indices(name, logits, target):
+    """Reject a target that is not integer class indices of shape (batch,) in [0, classes) for (batch, classes) logits."""
+    if logits.ndim != 2:
+        raise ShapeError(f"{name}: input must be (batch, classes), got shape {logits.shape}")
+    if target.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: class targets must be integers, got dtype {target.dtype}")
+    if target.shape != logits.shape[:1]:
+        raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape {logits.shape} "
+                         f"(expected ({logits.shape[0]},))")
+    if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
+        raise ShapeError(f"{name}: class indices must lie in [0, {logits.shape[1]}), "
+                         f"got values in [{target.min()}, {target.max()}]")
+
+
 class CrossEntropy(Function):
     """ℓ = −log softmax(z)_y:  ∂ℓ/∂z = softmax(z) − onehot(y)  (averaged over the batch for reduction="mean")"""
 
     def forward(self, logits, target, reduction="mean"):
-        if logits.ndim != 2:
-            raise ShapeError(f"cross_entropy: logits must be (batch, classes), got shape {logits.shape}")
-        if target.shape != logits.shape[:1] or target.dtype.kind not in "iu":
-            raise ShapeError(f"cross_entropy: target must be integer class indices of shape {logits.shape[:1]}, "
-                             f"got {target.dtype} of shape {target.shape}")
-        if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
-            raise ShapeError(f"cross_entropy: class indices must lie in [0, {logits.shape[1]}), "
-                             f"got values in [{target.min()}, {target.max()}]")
+        check_class_indices("cross_entropy", logits, target)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         log_probs = _log_softmax(logits, axis=1)

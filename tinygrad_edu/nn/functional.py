@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import random as _random
 from ..errors import DTypeError, ShapeError
+from ..function import check_class_indices
 from ..tensor import Tensor
 
 # ---- activations and layers -----------------------------------------------------------------------------------
@@ -93,20 +94,9 @@ def _float_target(name, input, target):
     return target if target.dtype == input.dtype else target.astype(input.dtype)
 
 
-def _class_target(name, input, target):
-    """Integer class indices of shape (batch,) for an input of shape (batch, classes)."""
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
-    if input.ndim != 2:
-        raise ShapeError(f"{name}: input must be (batch, classes), got shape {input.shape}")
-    if target.dtype.kind not in "iu":
-        raise DTypeError(f"{name}: class targets must be integers, got dtype {target.dtype}")
-    if target.shape != input.shape[:1]:
-        raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape {input.shape} "
-                         f"(expected ({input.shape[0]},))")
-    if target.size and (target.data.min() < 0 or target.data.max() >= input.shape[1]):
-        raise ValueError(f"{name}: class indices must lie in [0, {input.shape[1]}), "
-                         f"got values in [{target.data.min()}, {target.data.max()}]")
-    return target
+def _class_target(target):
+    """The target as a Tensor; ops that take class indices check them (function.check_class_indices)."""
+    return target if isinstance(target, Tensor) else Tensor(np.asarray(target))
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -142,7 +132,8 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
 def nll_loss(input, target, reduction="mean"):
     """ℓ = −log_probs[y]: the negative log-likelihood of the true class, given log-probabilities"""
     _check_reduction("nll_loss", reduction)
-    target = _class_target("nll_loss", input, target)
+    target = _class_target(target)
+    check_class_indices("nll_loss", input.data, target.data)
     return _reduce(-input[np.arange(input.shape[0]), target.data], reduction)
 
 
@@ -155,7 +146,7 @@ def cross_entropy(input, target, reduction="mean"):
     target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     if target_dtype.kind in "iu":
         # one fused op: forward via the stable log-softmax, backward (softmax(z) − onehot(y))/B in one step
-        return input.cross_entropy(_class_target("cross_entropy", input, target), reduction=reduction)
+        return input.cross_entropy(_class_target(target), reduction=reduction)
     if input.ndim != 2:
         raise ShapeError(f"cross_entropy: input must be (batch, classes), got shape {input.shape}")
     probs = _float_target("cross_entropy", input, target)
