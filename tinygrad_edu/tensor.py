@@ -5,6 +5,8 @@ Every Tensor made by an op keeps that op (`.op`, a `Function` instance) and the 
 The graph has no reference cycles (an op never holds its own output), so it is freed as soon as the last
 tensor referring to it goes away.
 """
+import threading
+
 import numpy as np
 
 from . import random as _random
@@ -64,6 +66,14 @@ class EditClock:
     is then larger. One integer per op instead of one version per input keeps recording ops cheap."""
 
     now = 0
+    _lock = threading.Lock()  # two threads editing at once must still get distinct, increasing counts
+
+    @classmethod
+    def tick(cls):
+        """Advance the count for one in-place change and return it."""
+        with cls._lock:
+            cls.now += 1
+            return cls.now
 
 
 class Tensor:
@@ -137,8 +147,7 @@ class Tensor:
     # ---- in-place changes ------------------------------------------------------------------------------
     def mark_modified(self):
         """Record that .data was changed in place (optimizers call this after their update)."""
-        EditClock.now += 1
-        self._version = EditClock.now
+        self._version = EditClock.tick()
         return self
 
     def _assign(self, values):
