@@ -66,14 +66,9 @@ class EditClock:
     is then larger. One integer per op instead of one version per input keeps recording ops cheap."""
 
     now = 0
-    _lock = threading.Lock()  # two threads editing at once must still get distinct, increasing counts
-
-    @classmethod
-    def tick(cls):
-        """Advance the count for one in-place change and return it."""
-        with cls._lock:
-            cls.now += 1
-            return cls.now
+    # Held while counting: unlocked, edits from several threads could lose a count and move `now` backwards,
+    # and an edit made after an op could then get a version no larger than the op's note.
+    lock = threading.Lock()
 
 
 class Tensor:
@@ -147,7 +142,9 @@ class Tensor:
     # ---- in-place changes ------------------------------------------------------------------------------
     def mark_modified(self):
         """Record that .data was changed in place (optimizers call this after their update)."""
-        self._version = EditClock.tick()
+        with EditClock.lock:
+            EditClock.now += 1
+            self._version = EditClock.now
         return self
 
     def _assign(self, values):
