@@ -30,6 +30,16 @@ static int threads_for(int64_t M, int64_t N, int64_t K)
     return (double)M * (double)N * (double)K < 5e5 ? 1 : num_threads;
 }
 
+/* Up to about 160³ multiply-adds (a few microseconds) packing A costs as much as the arithmetic saves by it, so
+ * small products read A in place (F(blocks) in gemm_driver.inc). Measured: in place was faster up to ~8M
+ * multiply-adds and from 2 to 45 % faster on the MLP products at or below this limit; above it, packing's
+ * contiguous reads start to pay. */
+#define SMALL_PRODUCT_MAX_VOLUME (1 << 22)
+static int is_small_product(int64_t M, int64_t N, int64_t K)
+{
+    return (double)M * (double)N * (double)K <= SMALL_PRODUCT_MAX_VOLUME;
+}
+
 /* ---- micro-kernels ---------------------------------------------------------------------------------------
  * Tile shapes: MR rows × NR = NV·VL columns, as many accumulators as the register file holds comfortably
  * (AVX-512: 32 registers, 16 accumulators; AVX2: 16 registers, 12 accumulators). MR = 8 makes the usual batch
@@ -39,6 +49,8 @@ static int threads_for(int64_t M, int64_t N, int64_t K)
 #define MAX_NR 32
 #define B_IN_PLACE_MAX_ROWS 64
 enum { WIDE, NARROW };
+#define UK_CONCAT_(a, b) a##b
+#define UK_CONCAT(a, b) UK_CONCAT_(a, b) /* pastes the values of macros, e.g. UK_NAME##_body */
 
 #define UK_TARGET __attribute__((target("avx512f")))
 #define T float
@@ -300,6 +312,7 @@ static void setup(void)
     simd_path = best;
     const char *threads = getenv("TINYGRAD_EDU_NUM_THREADS");
     num_threads = threads && atoi(threads) > 0 ? atoi(threads) : omp_get_num_procs();
+
 }
 
 const char *tge_simd_path(void)
