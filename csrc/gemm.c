@@ -275,20 +275,20 @@ static const char *const SIMD_NAMES[SIMD_PATHS] = {"portable", "avx2", "avx512"}
 
 /* [path][WIDE or NARROW]: the narrow tile serves products with N <= its NR (gemm_batched in gemm_driver.inc) */
 static const kernel_f32 KERNELS_F32[SIMD_PATHS][2] = {
-    {{4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32},
-     {4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32}},
-    {{6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32},
-     {12, 8, 288, 256, 2048, ukernel_avx2_f32_narrow, transpose_avx2_f32}},
-    {{8, 32, 256, 256, 2048, ukernel_avx512_f32, transpose_avx512_f32},
-     {16, 16, 256, 256, 2048, ukernel_avx512_f32_narrow, transpose_avx512_f32}},
+    {{4, 8, 256, 256, 2048, ukernel_portable_f32, ukernel_portable_f32_in_place, transpose_scalar_f32},
+     {4, 8, 256, 256, 2048, ukernel_portable_f32, ukernel_portable_f32_in_place, transpose_scalar_f32}},
+    {{6, 16, 288, 256, 2048, ukernel_avx2_f32, ukernel_avx2_f32_in_place, transpose_avx2_f32},
+     {12, 8, 288, 256, 2048, ukernel_avx2_f32_narrow, ukernel_avx2_f32_narrow_in_place, transpose_avx2_f32}},
+    {{8, 32, 256, 256, 2048, ukernel_avx512_f32, ukernel_avx512_f32_in_place, transpose_avx512_f32},
+     {16, 16, 256, 256, 2048, ukernel_avx512_f32_narrow, ukernel_avx512_f32_narrow_in_place, transpose_avx512_f32}},
 };
 static const kernel_f64 KERNELS_F64[SIMD_PATHS][2] = {
-    {{4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64},
-     {4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64}},
-    {{6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64},
-     {12, 4, 144, 256, 1024, ukernel_avx2_f64_narrow, transpose_avx2_f64}},
-    {{12, 16, 120, 256, 1024, ukernel_avx512_f64, transpose_avx2_f64},
-     {16, 8, 128, 256, 1024, ukernel_avx512_f64_narrow, transpose_avx2_f64}},
+    {{4, 8, 128, 256, 1024, ukernel_portable_f64, ukernel_portable_f64_in_place, transpose_scalar_f64},
+     {4, 8, 128, 256, 1024, ukernel_portable_f64, ukernel_portable_f64_in_place, transpose_scalar_f64}},
+    {{6, 8, 144, 256, 1024, ukernel_avx2_f64, ukernel_avx2_f64_in_place, transpose_avx2_f64},
+     {12, 4, 144, 256, 1024, ukernel_avx2_f64_narrow, ukernel_avx2_f64_narrow_in_place, transpose_avx2_f64}},
+    {{12, 16, 120, 256, 1024, ukernel_avx512_f64, ukernel_avx512_f64_in_place, transpose_avx2_f64},
+     {16, 8, 128, 256, 1024, ukernel_avx512_f64_narrow, ukernel_avx512_f64_narrow_in_place, transpose_avx2_f64}},
 };
 
 static int simd_path = SIMD_PORTABLE;
