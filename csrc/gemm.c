@@ -334,7 +334,6 @@ static void setup(void)
     simd_path = best;
     const char *threads = getenv("TINYGRAD_EDU_NUM_THREADS");
     num_threads = threads && atoi(threads) > 0 ? atoi(threads) : omp_get_num_procs();
-
 }
 
 const char *tge_simd_path(void)
