@@ -18,6 +18,13 @@ c_backend = pytest.importorskip("tinygrad_edu.backend.c", reason="the C core is 
 DTYPES = (np.float32, np.float64)
 TRANSPOSES = list(itertools.product((False, True), repeat=2))
 AWKWARD_SIZES = (0, 1, 2, 7, 13, 31, 33, 97)  # empty, single, below and just past the register tiles, primes
+# Products of at most this many multiply-adds (M·N·K) read A in place; bigger ones pack it (SMALL_PRODUCT_MAX_VOLUME
+# in csrc/gemm.c). 64x256x256 is right at the limit, 65x256x256 just past it.
+SMALL_PRODUCT_MAX_VOLUME = 2**22
+AT_THE_LIMIT, PAST_THE_LIMIT = (64, 256, 256), (65, 256, 256)
+# the three products of an MLP's 128->10 output layer at batch 32 and 256: X·Wᵀ, dY·W, dYᵀ·X
+MLP_OUTPUT_LAYER = [(B, 10, 128, False, True) for B in (32, 256)] + [(B, 128, 10, False, False) for B in (32, 256)] + [
+    (10, 128, B, True, False) for B in (32, 256)]
 
 
 def operands(rng, M, N, K, dtype, trans_a, trans_b):
@@ -75,6 +82,52 @@ def test_random_shapes_alpha_beta(M, N, K, trans, dtype, alpha, beta, seed):
     assert_close(out, expected, a, b, K + 2)
 
 
+def rows_of_op_a(a, trans_a, first, end):
+    """The operand whose op() is rows first..end of op(a)."""
+    return a[:, first:end] if trans_a else a[first:end]
+
+
+@settings(deadline=None, max_examples=40)
+@given(M=st.integers(1, 200), N=st.integers(1, 200), K=st.integers(1, 300), trans=st.sampled_from(TRANSPOSES),
+       dtype=st.sampled_from(DTYPES), alpha=st.sampled_from([1.0, -0.7]), beta=st.sampled_from([0.0, 0.3]),
+       seed=st.integers(0, 2**32 - 1))
+def test_row_slices_get_the_bits_of_the_whole_product(M, N, K, trans, dtype, alpha, beta, seed):
+    # Each element of C is summed the same way whatever tile it falls in (whole or cut by the edge) and whether
+    # the product is small enough to read A in place or packs it: shapes up to 200x200x300 fall on both sides of
+    # the limit, and any slice of op(A)'s rows gives exactly those rows of C.
+    rng = np.random.default_rng(seed)
+    a, b = operands(rng, M, N, K, dtype, *trans)
+    c0 = rng.standard_normal((M, N)).astype(dtype)
+    whole = c_backend.gemm(a, b, *trans, alpha=alpha, beta=beta, out=c0.copy())
+    first = int(rng.integers(0, M))
+    end = int(rng.integers(first + 1, M + 1))
+    part = c_backend.gemm(rows_of_op_a(a, trans[0], first, end), b, *trans, alpha=alpha, beta=beta,
+                          out=c0[first:end].copy())
+    assert np.array_equal(part, whole[first:end])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES)
+def test_products_at_and_past_the_small_product_limit(dtype, trans_a, trans_b):
+    assert np.prod(AT_THE_LIMIT) == SMALL_PRODUCT_MAX_VOLUME < np.prod(PAST_THE_LIMIT)
+    rng = np.random.default_rng(7)
+    a, b = operands(rng, *PAST_THE_LIMIT, dtype, trans_a, trans_b)  # packed
+    packed = c_backend.gemm(a, b, trans_a, trans_b)
+    assert_close(packed, exact_product(a, b, trans_a, trans_b), a, b, PAST_THE_LIMIT[2])
+    in_place = c_backend.gemm(rows_of_op_a(a, trans_a, 0, AT_THE_LIMIT[0]), b, trans_a, trans_b)
+    assert np.array_equal(in_place, packed[: AT_THE_LIMIT[0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("M, N, K, trans_a, trans_b", MLP_OUTPUT_LAYER)
+def test_mlp_output_layer_products(dtype, M, N, K, trans_a, trans_b):
+    rng = np.random.default_rng(8)
+    a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
+    c0 = rng.standard_normal((M, N)).astype(dtype)
+    out = c_backend.gemm(a, b, trans_a, trans_b, alpha=0.5, beta=2.0, out=c0.copy())
+    assert_close(out, 0.5 * exact_product(a, b, trans_a, trans_b) + 2.0 * c0.astype(np.float64), a, b, K + 2)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_beta_zero_never_reads_c(dtype):
     rng = np.random.default_rng(2)
@@ -117,8 +170,10 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
     rng = np.random.default_rng(5)
     before = tg.backend_info()["num_threads"]
     try:
-        # column bands (N >= M), row bands (1000x33, and the narrow tile at 600x10), and one product too small to split
-        for M, N, K in [(256, 300, 700), (37, 513, 129), (128, 10, 128), (1000, 33, 65), (600, 10, 200)]:
+        # column bands (N >= M), row bands (1000x33, and the narrow tile at 600x10), one product too small to split,
+        # and products that read A in place (all but the first two) on either side of the small-product limit
+        for M, N, K in [(256, 300, 700), (37, 513, 129), (128, 10, 128), (1000, 33, 65), (600, 10, 200),
+                        AT_THE_LIMIT, PAST_THE_LIMIT, (10, 128, 256)]:
             for trans_a, trans_b in TRANSPOSES:
                 a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
                 c0 = rng.standard_normal((M, N)).astype(dtype)
@@ -134,18 +189,26 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
         tg.set_num_threads(before)
 
 
+# Small products (A read in place: the MLP output layer, 70x90x300, 64x256x256 at the limit) and packed ones
+# (65x256x256 just past it, 300x200x100); the first 64 rows of the one past the limit must have the bits of the
+# one at it.
 CHECK_PATH = """
 import numpy as np, itertools, tinygrad_edu as tg
 from tinygrad_edu.backend import c
 print(tg.backend_info()["simd"])
 rng = np.random.default_rng(0)
-for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), [(1, 1, 1), (13, 37, 29), (70, 90, 300), (45, 10, 300)],
+shapes = [(1, 1, 1), (13, 37, 29), (70, 90, 300), (45, 10, 300), (256, 10, 128), (10, 128, 256), (256, 128, 10),
+          (64, 256, 256), (65, 256, 256), (300, 200, 100)]
+for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), shapes,
                                                    itertools.product((False, True), repeat=2)):
     a = rng.standard_normal((K, M) if ta else (M, K)).astype(dtype)
     b = rng.standard_normal((N, K) if tb else (K, N)).astype(dtype)
     ref = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b).astype(np.float64)
-    err = np.abs(c.gemm(a, b, ta, tb) - ref).max()
+    got = c.gemm(a, b, ta, tb)
+    err = np.abs(got - ref).max()
     assert err < 4 * K * np.finfo(dtype).eps * np.abs(a).max() * np.abs(b).max(), (dtype, M, N, K, ta, tb, err)
+    if (M, N, K) == (65, 256, 256):
+        assert np.array_equal(c.gemm(a[:, :64] if ta else a[:64], b, ta, tb), got[:64]), (dtype, ta, tb)
 print("ok")
 """
 

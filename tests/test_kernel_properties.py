@@ -19,16 +19,20 @@ def special_values(dtype):
             np.inf, -np.inf, np.nan]
 
 
-@st.composite
-def awkward_arrays(draw, dtype, n):
-    """An array of n values: mostly ordinary, with some huge, subnormal, zero and non-finite entries."""
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+def awkward_values(rng, dtype, n, with_specials):
+    """n values: ordinary ones, and with_specials some huge, subnormal, zero and non-finite entries among them."""
     values = rng.standard_normal(n).astype(dtype)
-    if n and draw(st.booleans()):
+    if n and with_specials:
         specials = special_values(dtype)
         chosen = rng.integers(0, n, size=max(1, n // 4))
         values[chosen] = rng.choice(np.array(specials, dtype=dtype), size=len(chosen))
     return values
+
+
+@st.composite
+def awkward_arrays(draw, dtype, n):
+    """An array of n values: mostly ordinary, with some huge, subnormal, zero and non-finite entries."""
+    return awkward_values(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), dtype, n, draw(st.booleans()))
 
 
 def assert_same_numbers(got, expected, dtype, context, atol=None):
@@ -63,21 +67,41 @@ def test_update_kernels_agree_on_awkward_values(data, rule, dtype, n):
         assert_same_numbers(c_state, ref_state, dtype, f"{rule} {name}")
 
 
+def check_gemm_on_awkward_values(a, b, trans_a, trans_b, non_finite):
+    """The C GEMM against numpy on a and b (awkward values); non_finite puts NaN, inf and -inf into a as well."""
+    dtype = a.dtype
+    # values stay below sqrt(max) / K so no finite sum can overflow in one summation order and not another
+    limit = np.sqrt(np.finfo(dtype).max) / 64
+    a, b = np.clip(a, -limit, limit), np.clip(b, -limit, limit)
+    if non_finite:  # non-finite entries survive the clip only when put back afterwards
+        count = max(1, a.size // 5) if a.size else 0
+        a.flat[:count] = np.array([np.nan, np.inf, -np.inf], dtype)[np.arange(count) % 3]
+    with np.errstate(all="ignore"):
+        expected = reference.gemm(a, b, trans_a, trans_b)
+        got = c.gemm(a, b, trans_a, trans_b)
+    K = a.shape[0] if trans_a else a.shape[1]
+    # sums in another order differ by rounding: up to about K·eps·max|a|·max|b| per entry (see test_gemm.py)
+    largest = [float(np.abs(x[np.isfinite(x)]).max(initial=0)) for x in (a, b)]
+    atol = 4 * max(K, 1) * float(np.finfo(dtype).eps) * largest[0] * largest[1]
+    assert_same_numbers(got, expected, dtype, f"gemm {got.shape} K={K} trans=({trans_a}, {trans_b})", atol=atol)
+
+
 @settings(deadline=None, max_examples=60)
 @given(data=st.data(), dtype=st.sampled_from(DTYPES), M=st.integers(0, 20), N=st.integers(0, 40),
        K=st.integers(0, 40), trans_a=st.booleans(), trans_b=st.booleans())
 def test_gemm_agrees_with_numpy_on_awkward_values(data, dtype, M, N, K, trans_a, trans_b):
-    # values stay below sqrt(max) / K so no finite sum can overflow in one summation order and not another
-    limit = np.sqrt(np.finfo(dtype).max) / 64
-    a = np.clip(data.draw(awkward_arrays(dtype, M * K)), -limit, limit).reshape((K, M) if trans_a else (M, K))
-    b = np.clip(data.draw(awkward_arrays(dtype, K * N)), -limit, limit).reshape((N, K) if trans_b else (K, N))
-    if data.draw(st.booleans()):  # non-finite entries survive the clip only when put back afterwards
-        a.flat[: max(1, a.size // 5)] = np.array([np.nan, np.inf, -np.inf], dtype)[np.arange(max(1, a.size // 5)) % 3][
-            : a.size] if a.size else a.flat[:0]
-    with np.errstate(all="ignore"):
-        expected = reference.gemm(a, b, trans_a, trans_b)
-        got = c.gemm(a, b, trans_a, trans_b)
-    # sums in another order differ by rounding: up to about K·eps·max|a|·max|b| per entry (see test_gemm.py)
-    largest = [float(np.abs(x[np.isfinite(x)]).max(initial=0)) for x in (a, b)]
-    atol = 4 * max(K, 1) * float(np.finfo(dtype).eps) * largest[0] * largest[1]
-    assert_same_numbers(got, expected, dtype, f"gemm {M}x{N}x{K} trans=({trans_a}, {trans_b})", atol=atol)
+    # products this small read A in place (csrc/gemm_driver.inc); the test below covers packed ones
+    a = data.draw(awkward_arrays(dtype, M * K)).reshape((K, M) if trans_a else (M, K))
+    b = data.draw(awkward_arrays(dtype, K * N)).reshape((N, K) if trans_b else (K, N))
+    check_gemm_on_awkward_values(a, b, trans_a, trans_b, data.draw(st.booleans()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("trans_a, trans_b", [(False, False), (False, True), (True, False), (True, True)])
+def test_packed_gemm_agrees_with_numpy_on_awkward_values(dtype, trans_a, trans_b):
+    M, N, K = 300, 50, 301  # M·N·K above 2^22: A is packed (SMALL_PRODUCT_MAX_VOLUME in csrc/gemm.c)
+    rng = np.random.default_rng(9)
+    a = awkward_values(rng, dtype, M * K, True).reshape((K, M) if trans_a else (M, K))
+    b = awkward_values(rng, dtype, K * N, True).reshape((N, K) if trans_b else (K, N))
+    check_gemm_on_awkward_values(a, b, trans_a, trans_b, non_finite=False)
+    check_gemm_on_awkward_values(a, b, trans_a, trans_b, non_finite=True)
