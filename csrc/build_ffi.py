@@ -46,8 +46,8 @@ ffibuilder.set_source(
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[os.path.relpath(HERE)],
     depends=[os.path.relpath(os.path.join(HERE, f))
-             for f in ("tge.h", "overlap.h", "parallel.h", "optim_kernels.inc", "elementwise_kernels.inc",
-                       "gemm_driver.inc", "gemm_ukernel.inc", "gemm_isa_end.inc")],
+             for f in ("tge.h", "overlap.h", "parallel.h", "multiversion.h", "optim_kernels.inc",
+                       "elementwise_kernels.inc", "gemm_driver.inc", "gemm_ukernel.inc", "gemm_isa_end.inc")],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

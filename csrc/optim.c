@@ -6,14 +6,11 @@
 #include <float.h>
 #include <math.h>
 
+#include "multiversion.h"
 #include "overlap.h"
 #include "parallel.h"
 #include "tge.h"
 
-/* Each kernel is compiled for AVX-512, AVX2 and the baseline, and the dynamic loader binds the best one this CPU
- * runs (GCC function multi-versioning). Wider vectors do not change a single rounding: IEEE sqrt and division are
- * exact in every width, and -std=c11 forbids fusing a*b+c. */
-#define KERNEL_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
 #define INLINE_LOOP static inline __attribute__((always_inline)) void
 
 /* Opens every kernel: return -2 when two of the listed n-element buffers (NULL ones are absent) share memory. */

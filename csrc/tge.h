@@ -83,13 +83,16 @@ int tge_lookahead_f32(int64_t n, float *param, float *slow, double alpha);
 int tge_lookahead_f64(int64_t n, double *param, double *slow, double alpha);
 
 /* ---- layer passes (csrc/elementwise.c): n contiguous elements, outputs apart from inputs; 0 or -2 (overlap) ----
- * relu: out = max(x, 0) (NaN kept);  relu_backward: grad_in = grad * (out > 0);  add_bias: y[i][j] += bias[j] */
+ * relu: out = max(x, 0) (NaN kept);  relu_backward: grad_in = grad * (out > 0);  add_bias: y[i][j] += bias[j];
+ * sum_rows: out[j] = sum over i of x[i][j] */
 int tge_relu_f32(int64_t n, const float *x, float *out);
 int tge_relu_f64(int64_t n, const double *x, double *out);
 int tge_relu_backward_f32(int64_t n, const float *grad, const float *out, float *grad_in);
 int tge_relu_backward_f64(int64_t n, const double *grad, const double *out, double *grad_in);
 int tge_add_bias_f32(int64_t rows, int64_t cols, float *y, const float *bias);
 int tge_add_bias_f64(int64_t rows, int64_t cols, double *y, const double *bias);
+int tge_sum_rows_f32(int64_t rows, int64_t cols, const float *x, float *out);
+int tge_sum_rows_f64(int64_t rows, int64_t cols, const double *x, double *out);
 
 /* CDEF-END */
 

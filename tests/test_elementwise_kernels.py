@@ -1,4 +1,4 @@
-"""The C layer passes (ReLU forward and backward, bias add) against their numpy twins: the same bits, special values
+"""The C layer passes (ReLU forward and backward, bias add, bias gradient) against their numpy twins: the same bits, special values
 included, for awkward sizes, strided inputs and any thread count."""
 import numpy as np
 import pytest
@@ -15,6 +15,13 @@ SPECIAL = [0.0, -0.0, 1.0, -1.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45
 
 def same_bits(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def same_sums(a, b):
+    """Same bits, except that a NaN may carry either sign: with two NaN terms IEEE 754 leaves open which one a sum
+    passes on, and compilers swap the operands of an addition freely (numpy's own SIMD loops included)."""
+    nan = np.isnan(a)
+    return np.array_equal(nan, np.isnan(b)) and same_bits(np.where(nan, 0, a), np.where(nan, 0, b))
 
 
 def values(rng, n, dtype):
@@ -49,6 +56,26 @@ def test_add_bias_matches_numpy_bit_for_bit(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_sum_rows_matches_numpy_bit_for_bit(dtype):
+    rng = np.random.default_rng(4)
+    shapes = [(0, 5), (5, 0), (1, 1), (1, 7), (6, 1), (2, 2), (7, 13), (37, 17), (300, 257), (1000, 131),
+              (512, 10), (3, 65536 + 5)]  # the last ones above the threading threshold, with ragged cache lines
+    for rows, cols in shapes:
+        x = values(rng, rows * cols, dtype).reshape(rows, cols)
+        with np.errstate(invalid="ignore", over="ignore"):
+            assert same_sums(c.sum_rows(x), reference.sum_rows(x)), (rows, cols)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sum_rows_of_sums_that_depend_on_the_order(dtype):
+    """Terms of wildly different sizes: any other order than numpy's row by row would change the result."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((257, 19)) * 10.0 ** rng.integers(-8, 9, (257, 19))).astype(dtype)
+    assert same_bits(c.sum_rows(x), reference.sum_rows(x))
+    assert not same_bits(c.sum_rows(x), reference.sum_rows(x[::-1]))  # the order does show in these sums
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_strided_and_transposed_inputs(dtype):
     rng = np.random.default_rng(2)
     base = rng.standard_normal((40, 30)).astype(dtype)
@@ -60,6 +87,8 @@ def test_strided_and_transposed_inputs(dtype):
     y = np.zeros((30, 40), dtype)[:, ::2]  # not contiguous: numpy's in-place add does it
     c.add_bias(y, base[0, :20])
     assert np.array_equal(y, np.broadcast_to(base[0, :20], y.shape))
+    for x in (base[:, ::2], base.T, base[::3, 1:]):
+        assert same_bits(c.sum_rows(x), reference.sum_rows(np.ascontiguousarray(x)))
 
 
 def test_other_dtypes_take_the_numpy_line():
@@ -69,6 +98,8 @@ def test_other_dtypes_take_the_numpy_line():
     y = np.ones((2, 3), np.float32)
     c.add_bias(y, np.arange(3, dtype=np.float64))  # mixed dtypes: numpy's casting rules decide, as in reference
     assert np.array_equal(y, [[1, 2, 3], [1, 2, 3]])
+    assert np.array_equal(c.sum_rows(np.arange(6).reshape(3, 2)), [6, 9])
+    assert np.array_equal(c.sum_rows(np.ones((2, 3, 4), np.float32)), np.full((3, 4), 2))
 
 
 def test_a_bias_inside_y_is_refused():
@@ -89,8 +120,9 @@ def test_same_bits_for_any_thread_count(dtype):
             y = x.reshape(-1, 1)[:-1].reshape(-1, 64).copy()
             c.add_bias(y, x[:64])
             with np.errstate(invalid="ignore"):
-                results.append((c.relu(x), c.relu_backward(grad, c.relu(x)), y))
+                results.append((c.relu(x), c.relu_backward(grad, c.relu(x)), y, c.sum_rows(y), c.sum_rows(y[:, :50])))
     finally:
         tg.set_num_threads(before)
     for other in results[1:]:
-        assert all(same_bits(a, b) for a, b in zip(results[0], other))
+        assert all(same_bits(a, b) for a, b in zip(results[0][:3], other[:3]))
+        assert all(same_sums(a, b) for a, b in zip(results[0][3:], other[3:]))

@@ -532,7 +532,7 @@ class Linear(Function):
         need = self.needs_input_grad
         grad_x = _matmul(grad_rows, weight).reshape(self.input_shape) if need[0] else None
         grad_w = _matmul(grad_rows, rows, trans_a=True) if need[1] else None
-        grad_b = grad_rows.sum(axis=0) if len(need) > 2 and need[2] else None
+        grad_b = backend.current.sum_rows(grad_rows) if len(need) > 2 and need[2] else None
         return (grad_x, grad_w, grad_b)
 
 

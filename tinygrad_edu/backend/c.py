@@ -105,8 +105,8 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
 
 # ---- layer passes ------------------------------------------------------------------------------------------
 # One C pass each (csrc/elementwise.c) for float arrays; anything else (integers, mismatched operands) takes the
-# numpy line of reference.py, which has the same meaning. relu and relu_backward write fresh arrays, which cannot
-# overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
+# numpy line of reference.py, which has the same meaning. relu, relu_backward and sum_rows write fresh arrays, which
+# cannot overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
 
 def relu(x):
     """max(x, 0) element-wise, as a new array (NaN stays NaN)."""
@@ -140,6 +140,18 @@ def add_bias(y, bias):
     status = run(y.shape[0], y.shape[1], ffi.from_buffer(ctype, y), ffi.from_buffer(ctype, np.ascontiguousarray(bias)))
     if status:
         raise ValueError(f"add_bias: bias {bias.shape} shares memory with y {y.shape}")
+
+
+def sum_rows(x):
+    """Σ over the rows of a 2-D array (x.sum(axis=0)): Linear's bias gradient."""
+    # numpy sums a single column pairwise, not row after row: that case keeps numpy's line (and its bits)
+    if x.dtype not in _KERNEL_SUFFIX or x.ndim != 2 or x.shape[0] == 0 or x.shape[1] < 2:
+        return reference.sum_rows(x)
+    ctype, run = _kernel("sum_rows", x.dtype)
+    x = np.ascontiguousarray(x)
+    out = np.empty(x.shape[1], x.dtype)
+    run(x.shape[0], x.shape[1], ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
+    return out
 
 
 # ---- optimizer updates ----------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ def add_bias(y, bias):
     y += bias
 
 
+def sum_rows(x):
+    """Σ over the rows of a 2-D array (x.sum(axis=0)): Linear's bias gradient."""
+    return x.sum(axis=0)
+
+
 # ---- optimizer updates ----------------------------------------------------------------------------------
 # One multi-pass numpy version of each rule; csrc/optim_kernels.inc fuses the same arithmetic into one loop,
 # operation for operation, so both backends give bit-identical trajectories. Buffers are updated in place;
