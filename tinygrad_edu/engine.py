@@ -88,21 +88,24 @@ def _walk(root, grad, retain_graph, on_step):
                              f"call backward(retain_graph=True) the first time to backpropagate twice")
         if op.saved_at is not None and op.saved_at != EditClock.now:  # some tensor was changed in place since
             _refuse_stale_inputs(op)
-        sent = []  # the gradient each parent receives, after fitting it to the parent's shape and dtype
+        sent = [] if on_step is not None else None  # what each parent received, for the observer only
         for parent, parent_grad in zip(op.parents, op.backward(grad)):
             if parent_grad is None or not parent.requires_grad:
-                sent.append(None)
+                if sent is not None:
+                    sent.append(None)
                 continue
-            if parent_grad.shape != parent.data.shape:
-                parent_grad = sum_to_shape(parent_grad, parent.data.shape)
-            if parent_grad.dtype != parent.data.dtype:
-                parent_grad = parent_grad.astype(parent.data.dtype)
+            data = parent.data
+            if parent_grad.shape != data.shape:
+                parent_grad = sum_to_shape(parent_grad, data.shape)
+            if parent_grad.dtype != data.dtype:
+                parent_grad = parent_grad.astype(data.dtype)
             if check_anomaly:
                 anomaly.check_backward(node, parent, parent_grad)
-            sent.append(parent_grad)
+            if sent is not None:
+                sent.append(parent_grad)
             key = id(parent)
             grads[key] = grads[key] + parent_grad if key in grads else parent_grad
-        if on_step is not None:
+        if sent is not None:
             on_step(node, grad, sent)
         if not retain_graph:
             op.free()
