@@ -1,7 +1,8 @@
 """The benchmark machinery (not the speeds: timing thresholds have no place in tests)."""
 import pytest
 
-from tinygrad_edu.bench import graph, mlp
+import tinygrad_edu as tg
+from tinygrad_edu.bench import graph, matmul, mlp
 from tinygrad_edu.bench.timing import median_times
 
 
@@ -45,3 +46,10 @@ def test_op_overhead_has_a_figure_per_library_and_none_without_torch():
     assert overhead["tinygrad_edu"] > 0
     assert (overhead["torch"] is None) == (not mlp.torch_available())
     assert overhead["torch"] is None or overhead["torch"] > 0
+
+
+def test_thread_speedup_times_both_settings_and_restores_the_thread_count():
+    pytest.importorskip("tinygrad_edu.backend.c", reason="C core not built")
+    before = tg.backend_info()["num_threads"]
+    assert matmul.thread_speedup(64, "float32", 2, repeats=1) > 0
+    assert tg.backend_info()["num_threads"] == before

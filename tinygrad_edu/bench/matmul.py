@@ -3,7 +3,8 @@
     python -m tinygrad_edu.bench matmul [--sizes 64 128 ...] [--dtypes float32 float64] [--threads 1 2] [--quick]
 
 Square products and the products of one MLP training step (784-256-128-10 at batch B: forward X·Wᵀ,
-backward dY·W and dYᵀ·X). numpy's BLAS runs with the same thread count as ours (threadpoolctl). When
+backward dY·W and dYᵀ·X). numpy's BLAS runs with the same thread count as ours (threadpoolctl). Our speed-up
+from 1 to N threads is also timed with the two settings taking turns, for the squares of 512 and more. When
 OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older kernel, so the benchmark runs
 itself again in a fresh process with both unset: it always compares against the strongest numpy.
 """
@@ -59,6 +60,28 @@ def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
     return f"| {label} | {gflops(M, N, K, ours):.1f} | {gflops(M, N, K, theirs):.1f} | {theirs / ours:.2f} |"
 
 
+def thread_speedup(n, dtype, threads, repeats):
+    """Our n×n×n product's 1 -> `threads` speed-up, the two settings taking turns repeat by repeat, so both meet
+    the same moments of a shared machine (the tables time them minutes apart, when its load may differ)."""
+    import tinygrad_edu as tg
+    from ..backend import c
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+    out = np.empty((n, n), dtype=dtype)
+
+    def product_on(count):
+        def product():
+            tg.set_num_threads(count)
+            c.gemm(a, b, out=out)
+        return product
+    before = tg.backend_info()["num_threads"]
+    try:
+        one, many = median_times([product_on(1), product_on(threads)], repeats, 0.1)
+    finally:
+        tg.set_num_threads(before)
+    return one / many
+
+
 def boundary_overhead_us(dtype):
     """µs for a 1×1×1 product: what a call costs beyond the arithmetic, ours vs numpy."""
     from ..backend import c
@@ -112,6 +135,12 @@ def report(args):
                 for batch in args.batches:
                     for product in mlp_products(batch):
                         lines.append(compare(*product, dtype, args.repeats, threads))
+    most = max(args.threads)
+    if most > 1:
+        lines += ["", f"### Our speed-up from 1 to {most} threads (the two taking turns)", ""]
+        for dtype in args.dtypes:
+            speedups = [f"{n}³ {thread_speedup(n, dtype, most, args.repeats):.2f}×" for n in args.sizes if n >= 512]
+            lines.append(f"- {dtype}: " + (", ".join(speedups) or "no size ≥ 512 asked for"))
     tg.set_num_threads(info["num_threads"])
     return lines
 
