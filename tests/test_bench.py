@@ -28,6 +28,10 @@ def test_mlp_workers_take_turns_and_report_seconds():
     assert all(isinstance(s, float) and s > 0 for s in seconds.values())
 
 
+def test_thread_speedup_of_the_mlp_step_is_a_ratio_of_two_workers():
+    assert mlp.thread_speedup(batch=4, threads=2, steps=2, rounds=2) > 0
+
+
 def test_a_contender_that_cannot_start_reports_none():
     seconds = mlp.interleaved_seconds(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1)
     assert seconds == {"no-such-library": None}

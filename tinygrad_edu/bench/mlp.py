@@ -150,7 +150,7 @@ class _Worker:
     all of them, instead of charging whoever happened to run during one.
     """
 
-    def __init__(self, contender, batch, threads):
+    def __init__(self, contender, threads, batch):
         env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tinygrad_edu.bench.mlp", "--worker", contender, str(batch), str(threads)],
@@ -173,19 +173,34 @@ class _Worker:
 
 def interleaved_seconds(contenders, batch, threads, command, rounds):
     """{contender: median seconds of `command`, or None}, the contenders taking turns, one block each per round."""
-    workers = {c: _Worker(c, batch, threads) for c in contenders}
-    samples = {c: [] for c in contenders}
+    return _take_turns({c: (c, threads) for c in contenders}, batch, command, rounds)
+
+
+def thread_speedup(batch, threads, steps, rounds):
+    """tinygrad_edu's steps/s with `threads` threads over its steps/s with one, the two taking turns block by block
+    (the table's rows are timed minutes apart, when the machine's load may differ)."""
+    seconds = _take_turns({1: ("tinygrad_edu", 1), threads: ("tinygrad_edu", threads)}, batch, f"steps {steps}",
+                          rounds)
+    return seconds[1] / seconds[threads] if seconds[1] and seconds[threads] else None
+
+
+def _take_turns(runs, batch, command, rounds):
+    """{key: median seconds of `command`, or None} for runs = {key: (contender, threads)}, each in a worker of its
+    own, taking turns one block each per round."""
+    keys = list(runs)
+    workers = {key: _Worker(*runs[key], batch) for key in keys}
+    samples = {key: [] for key in keys}
     try:
         for round_index in range(rounds):
-            shift = round_index % len(contenders)
-            for contender in contenders[shift:] + contenders[:shift]:
-                seconds = workers[contender].time(command)
+            shift = round_index % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                seconds = workers[key].time(command)
                 if seconds is not None:
-                    samples[contender].append(seconds)
+                    samples[key].append(seconds)
     finally:
         for worker in workers.values():
             worker.close()
-    return {c: statistics.median(samples[c]) if samples[c] else None for c in contenders}
+    return {key: statistics.median(samples[key]) if samples[key] else None for key in keys}
 
 
 def _serve(contender, batch, threads):
@@ -259,6 +274,11 @@ def report(args):
             # the other libraries' own gains show how much of a second core the machine gave during the run
             gains = [f"{c} {two[c] / one[c]:.2f}×" for c in contenders if one[c] and two[c]]
             lines.append(f"\nSpeed-up from 1 to 2 threads at batch {batch}: " + ", ".join(gains))
+    if 1 in args.threads and max(args.threads) > 1:
+        most = max(args.threads)
+        speedups = {batch: thread_speedup(batch, most, args.steps, args.rounds) for batch in args.batches}
+        lines.append(f"\ntinygrad_edu's speed-up from 1 to {most} threads, the two taking turns block by block: " +
+                     ", ".join(f"batch {b} {g:.2f}×" if g else f"batch {b} n/a" for b, g in speedups.items()))
     if not args.no_epoch:
         lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads; median of 3, taking turns):"]
         epochs = interleaved_seconds(contenders, 128, 2, "epoch", rounds=3)
