@@ -44,6 +44,21 @@ def test_shared_parameter_is_listed_once_and_reassignment_replaces():
     assert [name for name, _ in layer.named_parameters()] == ["weight"]
 
 
+def test_plain_value_or_del_unregisters_and_the_attribute_follows_the_registry():
+    model = TwoBranch()
+    model.scale = np.ones(1)  # a plain array over a Parameter: no longer a parameter
+    assert "scale" not in dict(model.named_parameters()) and isinstance(model.scale, np.ndarray)
+    model.scale = nn.Parameter(np.zeros(1, dtype=np.float32))
+    assert dict(model.named_parameters())["scale"] is model.scale
+    del model.head
+    assert [name for name, _ in model.named_children()] == ["encoder"]
+    with pytest.raises(AttributeError, match="'TwoBranch' object has no attribute 'head'"):
+        model.head
+    del model.note
+    with pytest.raises(AttributeError):
+        del model.missing
+
+
 def test_module_without_super_init_gets_a_clear_error():
     class Broken(nn.Module):
         def __init__(self):

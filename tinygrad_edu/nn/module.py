@@ -54,33 +54,18 @@ class Module:
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
-        else:
-            object.__setattr__(self, name, value)
-            return
-        self.__dict__.pop(name, None)  # registered values live only in the registries
-
-    def __getattr__(self, name):  # called only when normal lookup fails
-        registries = self.__dict__.get("_parameters", {}), self.__dict__.get("_modules", {})
-        for registry in registries:
-            if name in registry:
-                return registry[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # Registered values are plain attributes too: a layer reads its weights on every call, and a lookup
+        # that fell through to __getattr__ cost a microsecond or more each time.
+        object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
-        if name in self._parameters:
-            del self._parameters[name]
-        elif name in self._modules:
-            del self._modules[name]
-        else:
-            object.__delattr__(self, name)
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
         """Register `param` under `name`; None removes it (e.g. a Linear built with bias=False)."""
-        if param is None:
-            self._parameters.pop(name, None)
-            object.__setattr__(self, name, None)
-        else:
-            setattr(self, name, param if isinstance(param, Parameter) else Parameter(param))
+        setattr(self, name, param if param is None or isinstance(param, Parameter) else Parameter(param))
 
     def add_module(self, name, module):
         if not isinstance(module, Module):
