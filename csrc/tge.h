@@ -84,7 +84,8 @@ int tge_lookahead_f64(int64_t n, double *param, double *slow, double alpha);
 
 /* ---- layer passes (csrc/elementwise.c): n contiguous elements, outputs apart from inputs; 0 or -2 (overlap) ----
  * relu: out = max(x, 0) (NaN kept);  relu_backward: grad_in = grad * (out > 0);  add_bias: y[i][j] += bias[j];
- * sum_rows: out[j] = sum over i of x[i][j] */
+ * sum_rows: out[j] = sum over i of x[i][j];
+ * log_softmax_rows: out[i][j] = (z[i][j] - m_i) - log sum_k exp(z[i][k] - m_i), m_i = max_k z[i][k], for cols >= 1 */
 int tge_relu_f32(int64_t n, const float *x, float *out);
 int tge_relu_f64(int64_t n, const double *x, double *out);
 int tge_relu_backward_f32(int64_t n, const float *grad, const float *out, float *grad_in);
@@ -93,6 +94,8 @@ int tge_add_bias_f32(int64_t rows, int64_t cols, float *y, const float *bias);
 int tge_add_bias_f64(int64_t rows, int64_t cols, double *y, const double *bias);
 int tge_sum_rows_f32(int64_t rows, int64_t cols, const float *x, float *out);
 int tge_sum_rows_f64(int64_t rows, int64_t cols, const double *x, double *out);
+int tge_log_softmax_rows_f32(int64_t rows, int64_t cols, const float *z, float *out);
+int tge_log_softmax_rows_f64(int64_t rows, int64_t cols, const double *z, double *out);
 
 /* CDEF-END */
 

@@ -18,8 +18,8 @@ TINYGRAD_EDU_SANITIZE=1 python setup.py -q build_ext --inplace >/dev/null 2>&1 \
   || { echo "sanitizer build failed"; TINYGRAD_EDU_SANITIZE=1 python setup.py build_ext --inplace; exit 1; }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py tests/test_elementwise_kernels.py tests/test_kernel_properties.py
-                                tests/test_backend.py)
+[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py tests/test_elementwise_kernels.py
+                                tests/test_softmax_kernels.py tests/test_kernel_properties.py tests/test_backend.py)
 LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -538,9 +538,10 @@ class Linear(Function):
 
 # ---- softmax family ----------------------------------------------------------------------------------------
 def _log_softmax(z, axis):
-    """log softmax computed as (z − max) − log Σ e^(z − max), so large logits never overflow."""
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    """log softmax along `axis`, (z − max) − log Σ e^(z − max): the backend computes it along the last axis."""
+    if axis in (-1, z.ndim - 1):
+        return backend.current.log_softmax(z)
+    return np.moveaxis(backend.current.log_softmax(np.moveaxis(z, axis, -1)), -1, axis)
 
 
 class Softmax(Function):

@@ -105,8 +105,8 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
 
 # ---- layer passes ------------------------------------------------------------------------------------------
 # One C pass each (csrc/elementwise.c) for float arrays; anything else (integers, mismatched operands) takes the
-# numpy line of reference.py, which has the same meaning. relu, relu_backward and sum_rows write fresh arrays, which
-# cannot overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
+# numpy line of reference.py, which has the same meaning. relu, relu_backward, sum_rows and log_softmax write fresh
+# arrays, which cannot overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
 
 def relu(x):
     """max(x, 0) element-wise, as a new array (NaN stays NaN)."""
@@ -151,6 +151,18 @@ def sum_rows(x):
     x = np.ascontiguousarray(x)
     out = np.empty(x.shape[1], x.dtype)
     run(x.shape[0], x.shape[1], ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
+    return out
+
+
+def log_softmax(z):
+    """log softmax over the last axis, as (z − max) − log Σ e^(z − max) so large logits never overflow."""
+    if z.dtype not in _KERNEL_SUFFIX or z.ndim == 0 or z.size == 0:  # no rows, or rows of no classes: nothing to do
+        return reference.log_softmax(z)
+    ctype, run = _kernel("log_softmax_rows", z.dtype)
+    z = np.ascontiguousarray(z)
+    out = np.empty_like(z)
+    classes = z.shape[-1]
+    run(z.size // classes, classes, ffi.from_buffer(ctype, z), ffi.from_buffer(ctype, out))
     return out
 
 

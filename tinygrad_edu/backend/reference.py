@@ -57,6 +57,14 @@ def sum_rows(x):
     return x.sum(axis=0)
 
 
+def log_softmax(z):
+    """log softmax over the last axis, as (z − max) − log Σ e^(z − max) so large logits never overflow."""
+    if z.size == 0:  # also rows of no classes, over which np.max would raise: the result is empty too
+        return np.empty(z.shape, np.exp(z).dtype)
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
 # ---- optimizer updates ----------------------------------------------------------------------------------
 # One multi-pass numpy version of each rule; csrc/optim_kernels.inc fuses the same arithmetic into one loop,
 # operation for operation, so both backends give bit-identical trajectories. Buffers are updated in place;
