@@ -40,6 +40,12 @@ static int is_small_product(int64_t M, int64_t N, int64_t K)
     return (double)M * (double)N * (double)K <= SMALL_PRODUCT_MAX_VOLUME;
 }
 
+/* An X·Wᵀ product with at most this many rows is computed swapped, as Cᵀ = W·Xᵀ, reading W in place instead of
+ * packing it (F(gemm_batched) in gemm_driver.inc). Measured with N×K = 256×784 and 128×256, one thread: AVX-512
+ * float32 0.82-0.84 of the time at 16 and 32 rows, float64 0.44 at 8 rows to 0.71 at 32 (its packing is the
+ * slowest); AVX2 0.44-0.92. At 48 and 64 rows 0.85-1.10 depending on dtype and path, at 128 rows 1.0-1.08. */
+#define SWAP_MAX_ROWS 32
+
 /* ---- micro-kernels ---------------------------------------------------------------------------------------
  * Tile shapes: MR rows × NR = NV·VL columns, as many accumulators as the register file holds comfortably
  * (AVX-512: 32 registers, 16 accumulators; AVX2: 16 registers, 12 accumulators). MR = 8 makes the usual batch
@@ -285,9 +291,10 @@ __attribute__((target("avx512f"))) static void transpose_avx512_f32(const float 
 enum { SIMD_PORTABLE, SIMD_AVX2, SIMD_AVX512, SIMD_PATHS };
 static const char *const SIMD_NAMES[SIMD_PATHS] = {"portable", "avx2", "avx512"};
 
-/* [path][WIDE, NARROW or SMALL] (chosen by F(gemm_batched) in gemm_driver.inc). The small tile keeps the wide
- * tile's kc, so that a product's K chunks, hence its bits, are the same on either side of the small-product limit;
- * AVX2 and portable C have no tile of their own for small products. */
+/* [path][WIDE, NARROW or SMALL] (chosen by F(gemm_batched) in gemm_driver.inc). The three tiles of a path share kc,
+ * so that a product's K chunks, hence its bits, do not depend on the tile: the same on either side of the
+ * small-product limit, and whether a product is computed swapped (Cᵀ, whose columns may call for another tile) or
+ * not. AVX2 and portable C have no tile of their own for small products. */
 #define KERNEL(mr, nr, mc, kc, nc, name, transposer) {mr, nr, mc, kc, nc, name, name##_in_place, transposer}
 static const kernel_f32 KERNELS_F32[SIMD_PATHS][TILES] = {
     {KERNEL(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32),

@@ -22,6 +22,11 @@ AWKWARD_SIZES = (0, 1, 2, 7, 13, 31, 33, 97)  # empty, single, below and just pa
 # in csrc/gemm.c). 64x256x256 is right at the limit, 65x256x256 just past it.
 SMALL_PRODUCT_MAX_VOLUME = 2**22
 AT_THE_LIMIT, PAST_THE_LIMIT = (64, 256, 256), (65, 256, 256)
+# X·Wᵀ products (trans_b only) with at most this many rows and more columns than rows are computed swapped, as
+# Cᵀ = W·Xᵀ (SWAP_MAX_ROWS in csrc/gemm.c), unless Cᵀ's tiles would be emptier than C's; the bits never change.
+SWAP_MAX_ROWS = 32
+# an MLP's first two layers (X·Wᵀ with W 256x784 and 128x256), and N, K of 1, odd and prime
+SWAP_COLUMNS_AND_SUMS = [(256, 784), (128, 256), (97, 1), (1, 13), (33, 97), (129, 7), (263, 300)]
 # the three products of an MLP's 128->10 output layer at batch 32 and 256: X·Wᵀ, dY·W, dYᵀ·X
 MLP_OUTPUT_LAYER = [(B, 10, 128, False, True) for B in (32, 256)] + [(B, 128, 10, False, False) for B in (32, 256)] + [
     (10, 128, B, True, False) for B in (32, 256)]
@@ -92,9 +97,10 @@ def rows_of_op_a(a, trans_a, first, end):
        dtype=st.sampled_from(DTYPES), alpha=st.sampled_from([1.0, -0.7]), beta=st.sampled_from([0.0, 0.3]),
        seed=st.integers(0, 2**32 - 1))
 def test_row_slices_get_the_bits_of_the_whole_product(M, N, K, trans, dtype, alpha, beta, seed):
-    # Each element of C is summed the same way whatever tile it falls in (whole or cut by the edge) and whether
-    # the product is small enough to read A in place or packs it: shapes up to 200x200x300 fall on both sides of
-    # the limit, and any slice of op(A)'s rows gives exactly those rows of C.
+    # Each element of C is summed the same way whatever tile it falls in (whole or cut by the edge), whether the
+    # product is small enough to read A in place or packs it, and whether it is computed swapped (few rows, trans_b
+    # only): shapes up to 200x200x300 fall on both sides of both limits, and any slice of op(A)'s rows gives exactly
+    # those rows of C.
     rng = np.random.default_rng(seed)
     a, b = operands(rng, M, N, K, dtype, *trans)
     c0 = rng.standard_normal((M, N)).astype(dtype)
@@ -116,6 +122,49 @@ def test_products_at_and_past_the_small_product_limit(dtype, trans_a, trans_b):
     assert_close(packed, exact_product(a, b, trans_a, trans_b), a, b, PAST_THE_LIMIT[2])
     in_place = c_backend.gemm(rows_of_op_a(a, trans_a, 0, AT_THE_LIMIT[0]), b, trans_a, trans_b)
     assert np.array_equal(in_place, packed[: AT_THE_LIMIT[0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("N, K", SWAP_COLUMNS_AND_SUMS)
+def test_swapped_products_match_numpy(dtype, N, K):
+    rng = np.random.default_rng(9)
+    for M in (1, 5, 8, 16, 17, SWAP_MAX_ROWS - 1, SWAP_MAX_ROWS, SWAP_MAX_ROWS + 1):
+        x, w = operands(rng, M, N, K, dtype, False, True)
+        assert_close(c_backend.gemm(x, w, False, True), exact_product(x, w, False, True), x, w, K)
+        c0 = rng.standard_normal((M, N)).astype(dtype)
+        out = c_backend.gemm(x, w, False, True, alpha=-0.5, beta=0.25, out=c0.copy())
+        expected = -0.5 * exact_product(x, w, False, True) + 0.25 * c0.astype(np.float64)
+        assert_close(out, expected, x, w, K + 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("N, K", SWAP_COLUMNS_AND_SUMS)
+def test_swapped_products_have_the_bits_of_unswapped_ones(dtype, N, K):
+    # Rows of X taken from a product just past the limit (not swapped) give exactly its rows, swapped or not; and
+    # X·Wᵀ is bit for bit (W·Xᵀ)ᵀ, W·Xᵀ having more rows than the limit.
+    rng = np.random.default_rng(10)
+    x, w = operands(rng, SWAP_MAX_ROWS + 1, N, K, dtype, False, True)
+    c0 = rng.standard_normal((SWAP_MAX_ROWS + 1, N)).astype(dtype)
+    plain = c_backend.gemm(x, w, False, True)
+    accumulated = c_backend.gemm(x, w, False, True, alpha=0.7, beta=0.3, out=c0.copy())
+    for rows in (1, 5, 8, 16, 17, SWAP_MAX_ROWS):
+        assert np.array_equal(c_backend.gemm(x[:rows], w, False, True), plain[:rows])
+        part = c_backend.gemm(x[:rows], w, False, True, alpha=0.7, beta=0.3, out=c0[:rows].copy())
+        assert np.array_equal(part, accumulated[:rows])
+        assert np.array_equal(c_backend.gemm(x[:rows], w, False, True), c_backend.gemm(w, x[:rows], False, True).T)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_swapped_batched_products(dtype):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, SWAP_MAX_ROWS, 300)).astype(dtype)
+    w = rng.standard_normal((3, 97, 300)).astype(dtype)
+    c0 = rng.standard_normal((3, SWAP_MAX_ROWS, 97)).astype(dtype)
+    got = c_backend.gemm(x, w, False, True, alpha=2.0, beta=0.5, out=c0.copy())
+    assert_close(got, 2.0 * exact_product(x, w, False, True) + 0.5 * c0.astype(np.float64), x, w, 302)
+    for b in range(3):
+        one = c_backend.gemm(x[b], w[b], False, True, alpha=2.0, beta=0.5, out=c0[b].copy())
+        assert np.array_equal(got[b], one)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -171,9 +220,10 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
     before = tg.backend_info()["num_threads"]
     try:
         # column bands (N >= M), row bands (1000x33, and the narrow tile at 600x10), one product too small to split,
-        # and products that read A in place (all but the first two) on either side of the small-product limit
+        # products that read A in place (all but the first two) on either side of the small-product limit, and
+        # products computed swapped when trans_b alone (the last three: bands of Cᵀ's tiles)
         for M, N, K in [(256, 300, 700), (37, 513, 129), (128, 10, 128), (1000, 33, 65), (600, 10, 200),
-                        AT_THE_LIMIT, PAST_THE_LIMIT, (10, 128, 256)]:
+                        AT_THE_LIMIT, PAST_THE_LIMIT, (10, 128, 256), (32, 256, 784), (16, 263, 300), (7, 97, 31)]:
             for trans_a, trans_b in TRANSPOSES:
                 a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
                 c0 = rng.standard_normal((M, N)).astype(dtype)
@@ -191,14 +241,15 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
 
 # Small products (A read in place: the MLP output layer, 70x90x300, 64x256x256 at the limit) and packed ones
 # (65x256x256 just past it, 300x200x100); the first 64 rows of the one past the limit must have the bits of the
-# one at it.
+# one at it. With trans_b alone, 33x256x784 is past the swap limit and its first 32, 16 and 8 rows are not (whether
+# they are swapped depends on the path's tiles); they too must have its bits.
 CHECK_PATH = """
 import numpy as np, itertools, tinygrad_edu as tg
 from tinygrad_edu.backend import c
 print(tg.backend_info()["simd"])
 rng = np.random.default_rng(0)
 shapes = [(1, 1, 1), (13, 37, 29), (70, 90, 300), (45, 10, 300), (256, 10, 128), (10, 128, 256), (256, 128, 10),
-          (64, 256, 256), (65, 256, 256), (300, 200, 100)]
+          (64, 256, 256), (65, 256, 256), (300, 200, 100), (33, 256, 784)]
 for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), shapes,
                                                    itertools.product((False, True), repeat=2)):
     a = rng.standard_normal((K, M) if ta else (M, K)).astype(dtype)
@@ -209,6 +260,9 @@ for dtype, (M, N, K), (ta, tb) in itertools.product((np.float32, np.float64), sh
     assert err < 4 * K * np.finfo(dtype).eps * np.abs(a).max() * np.abs(b).max(), (dtype, M, N, K, ta, tb, err)
     if (M, N, K) == (65, 256, 256):
         assert np.array_equal(c.gemm(a[:, :64] if ta else a[:64], b, ta, tb), got[:64]), (dtype, ta, tb)
+    if (M, N, K) == (33, 256, 784) and (ta, tb) == (False, True):
+        for rows in (8, 16, 32):
+            assert np.array_equal(c.gemm(a[:rows], b, ta, tb), got[:rows]), (dtype, rows)
 print("ok")
 """
 
