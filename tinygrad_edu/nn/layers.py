@@ -1,6 +1,7 @@
 """Layers: Linear, the activations, Identity, Flatten, Dropout. Each forward is one call into nn.functional."""
 import numpy as np
 
+from .. import backend
 from ..errors import DTypeError
 from ..tensor import Tensor, as_dtype
 from . import functional as F
@@ -22,7 +23,7 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = init
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=as_dtype(dtype)))
+        self.weight = Parameter(backend.empty_aligned((self.out_features, self.in_features), as_dtype(dtype)))
         self.register_parameter("bias", Parameter(np.zeros(self.out_features, dtype=as_dtype(dtype))) if bias else None)
         self.reset_parameters()
 

@@ -9,6 +9,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from .. import backend
 from ..errors import ShapeError, TinygradEduError
 from ..tensor import Tensor, as_dtype
 
@@ -125,7 +126,9 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"Module.to: parameters must be floating point, got {dtype}")
         for param in self.parameters():
-            param.data = param.data.astype(dtype)
+            cast = backend.empty_aligned(param.shape, dtype)  # aligned like a new layer's weights
+            cast[...] = param.data
+            param.data = cast
             param.grad = None
         return self
 
