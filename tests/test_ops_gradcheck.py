@@ -65,9 +65,21 @@ UNARY = [
 @pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 2)], ids=str)
 @pytest.mark.parametrize("name,fn,positive", UNARY, ids=[u[0] for u in UNARY])
 def test_unary_ops(name, fn, positive, shape):
-    if "softmax" in name and shape == ():
-        pytest.skip("softmax needs an axis")
     assert tg.gradcheck(fn, *inputs(shape, positive=positive, away_from_zero=True))
+
+
+@pytest.mark.parametrize("axis", [None, 1, -2, (0, 2), (2, 0)], ids=str)
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_over_any_axes(op, axis):
+    """Over all axes (None), one inner axis or several at once: the formula along those axes, and its gradient."""
+    (x,) = inputs((2, 3, 2))
+    z = x.data
+    shifted = z - z.max(axis=axis, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    expected = log_probs if op == "log_softmax" else np.exp(log_probs)
+    np.testing.assert_allclose(getattr(x, op)(axis=axis).data, expected, rtol=1e-12, atol=1e-12)
+    weights = tg.tensor(np.random.default_rng(1).standard_normal((2, 3, 2)))  # so the sum's gradient is not 0
+    assert tg.gradcheck(lambda x: (getattr(x, op)(axis=axis) * weights).sum(), x)
 
 
 REDUCTIONS = ["sum", "mean", "max", "min", "var"]

@@ -6,6 +6,8 @@ of each docstring is the local derivative: the backward trace and the HTML explo
 Gradients may come back in the broadcast shape of the output: the engine sums them back to each input's
 shape in one place (engine.sum_to_shape), so no op undoes broadcasting itself.
 """
+import math
+
 import numpy as np
 
 from . import backend
@@ -538,10 +540,18 @@ class Linear(Function):
 
 # ---- softmax family ----------------------------------------------------------------------------------------
 def _log_softmax(z, axis):
-    """log softmax along `axis`, (z − max) − log Σ e^(z − max): the backend computes it along the last axis."""
-    if axis in (-1, z.ndim - 1):
+    """log softmax over `axis` (an int, a tuple of ints, or None for all), (z − max) − log Σ e^(z − max): the backend
+    computes it along the last axis, so the softmax axes are moved there, as one, and back."""
+    if axis in (-1, z.ndim - 1) and z.ndim:  # the usual case: (batch, classes) logits
         return backend.current.log_softmax(z)
-    return np.moveaxis(backend.current.log_softmax(np.moveaxis(z, axis, -1)), -1, axis)
+    if z.ndim == 0:  # a scalar has axis 0 (or -1), as in numpy's reductions
+        return _log_softmax(z.reshape(1), axis).reshape(())
+    axes = tuple(range(z.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    kept = z.ndim - len(axes)
+    last = tuple(range(kept, z.ndim))
+    moved = np.moveaxis(z, axes, last)
+    rows = moved.reshape(moved.shape[:kept] + (math.prod(moved.shape[kept:]),))
+    return np.moveaxis(backend.current.log_softmax(rows).reshape(moved.shape), last, axes)
 
 
 class Softmax(Function):
