@@ -239,6 +239,39 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
         tg.set_num_threads(before)
 
 
+
+def array_at_offset(shape, dtype, offset):
+    """An uninitialised C-contiguous array whose data starts `offset` bytes past a cache line."""
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    spare = np.empty(nbytes + 128, np.uint8)
+    start = -spare.ctypes.data % 64 + offset
+    return spare[start:start + nbytes].view(dtype).reshape(shape)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_same_bits_whichever_way_the_threads_split_c(dtype):
+    """Threads split C into bands of rows instead of columns when column bands would share cache lines of C (C off a
+    line, one K chunk): an output on a line and one 16 or 8 bytes past it take different splits, with the same bits."""
+    rng = np.random.default_rng(9)
+    before = tg.backend_info()["num_threads"]
+    try:
+        # weight gradients of an MLP at batch 32 (dYᵀ·X), a narrow and a swapped product, and one of several K chunks
+        for M, N, K, trans_a, trans_b in [(256, 784, 32, True, False), (128, 256, 128, True, False),
+                                          (200, 300, 64, False, False), (96, 10, 64, False, True),
+                                          (24, 300, 100, False, True), (130, 260, 700, False, False)]:
+            a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
+            c0 = rng.standard_normal((M, N)).astype(dtype)
+            tg.set_num_threads(1)
+            expected = c_backend.gemm(a, b, trans_a, trans_b, alpha=0.7, beta=0.3, out=c0.copy())
+            for threads, offset in itertools.product((2, 3), (0, 8, 16)):
+                tg.set_num_threads(threads)
+                out = array_at_offset((M, N), dtype, offset)
+                out[...] = c0
+                c_backend.gemm(a, b, trans_a, trans_b, alpha=0.7, beta=0.3, out=out)
+                assert np.array_equal(out, expected), (M, N, K, trans_a, trans_b, threads, offset)
+    finally:
+        tg.set_num_threads(before)
+
 # Small products (A read in place: the MLP output layer, 70x90x300, 64x256x256 at the limit) and packed ones
 # (65x256x256 just past it, 300x200x100); the first 64 rows of the one past the limit must have the bits of the
 # one at it. With trans_b alone, 33x256x784 is past the swap limit and its first 32, 16 and 8 rows are not (whether
