@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+from tinygrad_edu.backend import empty_aligned
 from tinygrad_edu.errors import DTypeError, ShapeError
 
 c_backend = pytest.importorskip("tinygrad_edu.backend.c", reason="the C core is not built")
@@ -239,13 +240,10 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
         tg.set_num_threads(before)
 
 
-
 def array_at_offset(shape, dtype, offset):
     """An uninitialised C-contiguous array whose data starts `offset` bytes past a cache line."""
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    spare = np.empty(nbytes + 128, np.uint8)
-    start = -spare.ctypes.data % 64 + offset
-    return spare[start:start + nbytes].view(dtype).reshape(shape)
+    return empty_aligned(offset + nbytes, np.uint8)[offset:].view(dtype).reshape(shape)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -271,6 +269,7 @@ def test_same_bits_whichever_way_the_threads_split_c(dtype):
                 assert np.array_equal(out, expected), (M, N, K, trans_a, trans_b, threads, offset)
     finally:
         tg.set_num_threads(before)
+
 
 # Small products (A read in place: the MLP output layer, 70x90x300, 64x256x256 at the limit) and packed ones
 # (65x256x256 just past it, 300x200x100); the first 64 rows of the one past the limit must have the bits of the
