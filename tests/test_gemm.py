@@ -327,6 +327,12 @@ def test_boundary_errors_name_shapes_and_dtypes():
     with pytest.raises(ValueError, match="overlap"):
         square = np.ones((3, 3), np.float32)
         c_backend.gemm(square, square, out=square)
+    with pytest.raises(ShapeError, match=r"writeable C-contiguous array, got a \(2, 4\) array with strides"):
+        c_backend.gemm(a32, np.ones((3, 4), np.float32), out=np.empty((4, 2), np.float32).T)
+    read_only = np.empty((2, 4), np.float32)
+    read_only.flags.writeable = False
+    with pytest.raises(ShapeError, match="writeable=False"):
+        c_backend.gemm(a32, np.ones((3, 4), np.float32), out=read_only)
 
 
 def test_tensor_matmul_and_linear_use_the_kernel_both_ways():

@@ -14,7 +14,7 @@ from . import reference
 from .._tge import ffi, lib
 
 NAME = "c"
-_from_buffer = ffi.from_buffer  # one attribute lookup fewer per pointer on the GEMM's hot path
+_from_buffer = ffi.from_buffer  # one attribute lookup fewer per pointer on the hot paths (GEMM, updates)
 
 _FLOAT_TYPES = {np.dtype(np.float32): ("float *", lib.tge_sgemm), np.dtype(np.float64): ("double *", lib.tge_dgemm)}
 # the pointer type and the name suffix of the element-wise and optimizer kernels, per dtype
@@ -41,12 +41,13 @@ def set_num_threads(n):
     return lib.tge_set_num_threads(int(n))
 
 
-def _as_operand(x, transposed):
-    """(array, transposed) for a non-contiguous x: a transposed view is read through the flag, not copied."""
+def _strided_operand(ctype, x, transposed):
+    """(pointer, transposed) for an operand that is not C-contiguous: a transposed view (e.g. w.T) is read through the
+    flag as the row-major array it is a view of; other strides are copied once (the pointer keeps the copy alive)."""
     swapped = np.swapaxes(x, -1, -2)
-    if swapped.flags.c_contiguous:  # e.g. w.T: the same memory, read as the transpose of a row-major array
-        return swapped, not transposed
-    return np.ascontiguousarray(x), transposed  # other strides: one copy
+    if swapped.flags.c_contiguous:
+        return _from_buffer(ctype, swapped), not transposed
+    return _from_buffer(ctype, np.ascontiguousarray(x)), transposed
 
 
 def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
@@ -78,24 +79,31 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
             f"gemm: inner dimensions differ: op(a) is {M}x{K}, op(b) is {Kb}x{N} "
             f"(shapes {a_shape}{'ᵀ' if trans_a else ''} and {b_shape}{'ᵀ' if trans_b else ''})")
     out_shape = (M, N) if ndim == 2 else (batch, M, N)
+    ctype, run = kernel
     if out is None:
         out = np.empty(out_shape, dtype)
         beta = 0.0
-    else:
-        out_flags = out.flags
-        if out.shape != out_shape or out.dtype != dtype or not out_flags.c_contiguous or not out_flags.writeable:
-            raise ShapeError(f"gemm: out must be a writeable C-contiguous {dtype} array of shape {out_shape}, "
-                             f"got {out.dtype} {out.shape}")
+    elif out.shape != out_shape or out.dtype != dtype:
+        raise ShapeError(f"gemm: out must be a {dtype} array of shape {out_shape}, got {out.dtype} {out.shape}")
+    try:
+        out_pointer = _from_buffer(ctype, out, True)  # refuses a strided or read-only out
+    except ValueError:
+        raise ShapeError(f"gemm: out must be a writeable C-contiguous array, got a {out.shape} array with strides "
+                         f"{out.strides}, writeable={out.flags.writeable}") from None
     if batch * M * N == 0:
         return out
-    if not a.flags.c_contiguous:
-        a, trans_a = _as_operand(a, trans_a)
-    if not b.flags.c_contiguous:
-        b, trans_b = _as_operand(b, trans_b)
-    ctype, run = kernel
+    # ffi.from_buffer refuses an array that is not C-contiguous: only then is anything else looked at
+    try:
+        a_pointer = _from_buffer(ctype, a)
+    except ValueError:
+        a_pointer, trans_a = _strided_operand(ctype, a, trans_a)
+    try:
+        b_pointer = _from_buffer(ctype, b)
+    except ValueError:
+        b_pointer, trans_b = _strided_operand(ctype, b, trans_b)
     lda, ldb = (M if trans_a else K), (K if trans_b else N)  # row lengths of the C-contiguous a and b
-    status = run(trans_a, trans_b, M, N, K, alpha, _from_buffer(ctype, a), lda, _from_buffer(ctype, b), ldb, beta,
-                 _from_buffer(ctype, out), N, batch, M * K, K * N, M * N)
+    status = run(trans_a, trans_b, M, N, K, alpha, a_pointer, lda, b_pointer, ldb, beta, out_pointer, N, batch,
+                 M * K, K * N, M * N)
     if status:
         if status == -2:
             raise ValueError("gemm: out must not overlap the operands")
@@ -171,29 +179,15 @@ def log_softmax(z):
 # place; reference.py has the same functions in numpy. Optional state buffers are None (NULL in C).
 
 
-def _update_pointers(rule, ctype, param, grad, states):
-    """cffi pointers to grad (if any) and the state buffers (NULL for None), after rejecting what C cannot take
-    safely, with the shapes and dtypes in the message. Overlaps are left to the kernel (see _fused_update)."""
-    pointers = []
-    buffers = states if grad is None else [("grad", grad)] + states
-    for name, buffer in buffers:
-        if buffer is None:
-            pointers.append(ffi.NULL)
-            continue
-        if not isinstance(buffer, np.ndarray):
-            raise TypeError(f"{rule}: {name} must be a numpy array, got {type(buffer).__name__}")
-        if buffer.dtype != param.dtype:
-            raise TypeError(f"{rule}: {name} is {buffer.dtype} but param is {param.dtype}; they must match")
-        if buffer.shape != param.shape:
-            raise ValueError(f"{rule}: {name} has shape {buffer.shape} but param has shape {param.shape}")
-        if name == "grad":  # read only: a strided grad is copied once
-            pointers.append(ffi.from_buffer(ctype, np.ascontiguousarray(grad)))
-            continue
-        flags = buffer.flags
-        if not flags.writeable or not flags.c_contiguous:
-            raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
-        pointers.append(ffi.from_buffer(ctype, buffer, require_writable=True))
-    return pointers
+def _check_like_param(rule, name, buffer, param):
+    """Raise, naming the buffer, unless it is a numpy array of param's dtype and shape: the kernel takes param.size
+    elements from every buffer."""
+    if not isinstance(buffer, np.ndarray):
+        raise TypeError(f"{rule}: {name} must be a numpy array, got {type(buffer).__name__}")
+    if buffer.dtype != param.dtype:
+        raise TypeError(f"{rule}: {name} is {buffer.dtype} but param is {param.dtype}; they must match")
+    if buffer.shape != param.shape:
+        raise ValueError(f"{rule}: {name} has shape {buffer.shape} but param has shape {param.shape}")
 
 
 def _refuse_overlap(rule, param, grad, states):
@@ -208,22 +202,44 @@ def _refuse_overlap(rule, param, grad, states):
 def _fused_update(rule, param, grad, states, *scalars):
     """Run tge_<rule>_<dtype>(n, param, grad, *states, *scalars) in place (no grad argument when grad is None).
 
-    states is a list of (name, array or None). A non-contiguous grad is copied once; a non-contiguous param
-    (a strided view) is updated through a contiguous copy that is written back, so the result is the same.
-    The kernel itself refuses buffers that overlap; only then, or when a copy would hide an overlap from it,
-    does Python look for the pair to name.
+    states is a list of (name, array or None); None is NULL in C. ffi.from_buffer itself refuses an array that is
+    not C-contiguous, or read-only where the kernel writes, so the common case costs one call per buffer. A strided
+    grad is copied once; a strided param (a view) is updated through a contiguous copy that is written back, so the
+    result is the same. The kernel refuses buffers that overlap; only then, or when a copy would hide an overlap from
+    it, does Python look for the pair to name.
     """
     if not isinstance(param, np.ndarray) or param.dtype not in _KERNEL_SUFFIX:
         raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
                         f"{getattr(param, 'dtype', type(param).__name__)}")
-    if not param.flags.writeable:
-        raise ValueError(f"{rule}: param is read-only")
     ctype, kernel = _kernel(rule, param.dtype)
-    pointers = _update_pointers(rule, ctype, param, grad, states)
-    if not (param.flags.c_contiguous and (grad is None or grad.flags.c_contiguous)):
+    target = param
+    try:
+        pointers = [_from_buffer(ctype, param, True)]
+    except ValueError:  # read-only, or a strided view
+        if not param.flags.writeable:
+            raise ValueError(f"{rule}: param is read-only") from None
+        target = np.ascontiguousarray(param)
+        pointers = [_from_buffer(ctype, target, True)]
+    copied = target is not param
+    if grad is not None:
+        _check_like_param(rule, "grad", grad, param)
+        try:
+            pointers.append(_from_buffer(ctype, grad))
+        except ValueError:  # strided: read from a copy
+            pointers.append(_from_buffer(ctype, np.ascontiguousarray(grad)))
+            copied = True
+    for name, state in states:
+        if state is None:
+            pointers.append(ffi.NULL)
+            continue
+        _check_like_param(rule, name, state, param)
+        try:
+            pointers.append(_from_buffer(ctype, state, True))
+        except ValueError:
+            raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous") from None
+    if copied:
         _refuse_overlap(rule, param, grad, states)
-    target = param if param.flags.c_contiguous else np.ascontiguousarray(param)
-    if kernel(target.size, ffi.from_buffer(ctype, target, require_writable=True), *pointers, *scalars):
+    if kernel(target.size, *pointers, *scalars):
         _refuse_overlap(rule, param, grad, states)
         raise ValueError(f"{rule}: buffers overlap in memory; each needs its own buffer")
     if target is not param:
