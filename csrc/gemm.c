@@ -60,6 +60,7 @@ static int is_small_product(int64_t M, int64_t N, int64_t K)
 #define MAX_NR 64
 #define B_IN_PLACE_MAX_ROWS 64
 #define PREFETCH_C_MIN_KC 64 /* see F(tile) in gemm_driver.inc */
+#define ROWS_FIRST_MAX_K 48  /* see F(blocks) in gemm_driver.inc */
 enum { WIDE, NARROW, SMALL, TILES }; /* the tiles of one SIMD path, see F(gemm_batched) in gemm_driver.inc */
 #define UK_CONCAT_(a, b) a##b
 #define UK_CONCAT(a, b) UK_CONCAT_(a, b) /* pastes the values of macros, e.g. UK_NAME##_body */
