@@ -91,6 +91,18 @@ def test_strided_and_transposed_inputs(dtype):
         assert same_bits(c.sum_rows(x), reference.sum_rows(np.ascontiguousarray(x)))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_read_only_arrays(dtype):
+    """The passes read a read-only input in place; add_bias into a read-only y raises, as numpy's += does."""
+    x = np.arange(-6, 6, dtype=dtype).reshape(3, 4)
+    x.flags.writeable = False
+    assert same_bits(c.relu(x), reference.relu(x))
+    assert same_bits(c.sum_rows(x), reference.sum_rows(x))
+    assert same_bits(c.relu_backward(x, x), reference.relu_backward(x, x))
+    with pytest.raises(ValueError, match="read-only"):
+        c.add_bias(x, np.ones(4, dtype))
+
+
 def test_other_dtypes_take_the_numpy_line():
     ints = np.array([-2, 0, 3])
     assert np.array_equal(c.relu(ints), [0, 0, 3]) and c.relu(ints).dtype == ints.dtype

@@ -14,11 +14,14 @@ from . import reference
 from .._tge import ffi, lib
 
 NAME = "c"
-_from_buffer = ffi.from_buffer  # one attribute lookup fewer per pointer on the hot paths (GEMM, updates)
+_from_buffer = ffi.from_buffer  # one attribute lookup fewer per pointer, on every kernel call
 
-_FLOAT_TYPES = {np.dtype(np.float32): ("float *", lib.tge_sgemm), np.dtype(np.float64): ("double *", lib.tge_dgemm)}
+# C pointer types, parsed once (ffi.from_buffer given a type string looks it up on every call)
+_FLOAT_POINTER, _DOUBLE_POINTER = ffi.typeof("float *"), ffi.typeof("double *")
+_FLOAT_TYPES = {np.dtype(np.float32): (_FLOAT_POINTER, lib.tge_sgemm),
+                np.dtype(np.float64): (_DOUBLE_POINTER, lib.tge_dgemm)}
 # the pointer type and the name suffix of the element-wise and optimizer kernels, per dtype
-_KERNEL_SUFFIX = {np.dtype(np.float32): ("float *", "f32"), np.dtype(np.float64): ("double *", "f64")}
+_KERNEL_SUFFIX = {np.dtype(np.float32): (_FLOAT_POINTER, "f32"), np.dtype(np.float64): (_DOUBLE_POINTER, "f64")}
 
 
 @functools.lru_cache(maxsize=None)
@@ -116,14 +119,22 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
 # numpy line of reference.py, which has the same meaning. relu, relu_backward, sum_rows and log_softmax write fresh
 # arrays, which cannot overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
 
+def _input_pointer(ctype, x):
+    """A pointer to x's elements in row-major order: x's own memory, or a C-contiguous copy when x is strided
+    (ffi.from_buffer refuses those; the pointer keeps the copy alive)."""
+    try:
+        return _from_buffer(ctype, x)
+    except ValueError:
+        return _from_buffer(ctype, np.ascontiguousarray(x))
+
+
 def relu(x):
     """max(x, 0) element-wise, as a new array (NaN stays NaN)."""
     if x.dtype not in _KERNEL_SUFFIX:
         return reference.relu(x)
     ctype, run = _kernel("relu", x.dtype)
-    x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    run(x.size, ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
+    out = np.empty(x.shape, x.dtype)
+    run(x.size, _input_pointer(ctype, x), _from_buffer(ctype, out))
     return out
 
 
@@ -132,21 +143,23 @@ def relu_backward(grad, out):
     if grad.dtype not in _KERNEL_SUFFIX or out.dtype != grad.dtype or out.shape != grad.shape:
         return reference.relu_backward(grad, out)
     ctype, run = _kernel("relu_backward", grad.dtype)
-    grad, out = np.ascontiguousarray(grad), np.ascontiguousarray(out)
-    grad_in = np.empty_like(grad)
-    run(grad.size, ffi.from_buffer(ctype, grad), ffi.from_buffer(ctype, out), ffi.from_buffer(ctype, grad_in))
+    grad_in = np.empty(grad.shape, grad.dtype)
+    run(grad.size, _input_pointer(ctype, grad), _input_pointer(ctype, out), _from_buffer(ctype, grad_in))
     return grad_in
 
 
 def add_bias(y, bias):
     """y += bias over the last axis, in place."""
-    if (y.dtype not in _KERNEL_SUFFIX or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]
-            or not y.flags.c_contiguous or not y.flags.writeable):
+    if y.dtype not in _KERNEL_SUFFIX or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]:
         reference.add_bias(y, bias)
         return
     ctype, run = _kernel("add_bias", y.dtype)
-    status = run(y.shape[0], y.shape[1], ffi.from_buffer(ctype, y), ffi.from_buffer(ctype, np.ascontiguousarray(bias)))
-    if status:
+    try:
+        y_pointer = _from_buffer(ctype, y, True)
+    except ValueError:  # a strided or read-only y: numpy's line writes through its strides, or raises
+        reference.add_bias(y, bias)
+        return
+    if run(y.shape[0], y.shape[1], y_pointer, _input_pointer(ctype, bias)):
         raise ValueError(f"add_bias: bias {bias.shape} shares memory with y {y.shape}")
 
 
@@ -156,9 +169,8 @@ def sum_rows(x):
     if x.dtype not in _KERNEL_SUFFIX or x.ndim != 2 or x.shape[0] == 0 or x.shape[1] < 2:
         return reference.sum_rows(x)
     ctype, run = _kernel("sum_rows", x.dtype)
-    x = np.ascontiguousarray(x)
     out = np.empty(x.shape[1], x.dtype)
-    run(x.shape[0], x.shape[1], ffi.from_buffer(ctype, x), ffi.from_buffer(ctype, out))
+    run(x.shape[0], x.shape[1], _input_pointer(ctype, x), _from_buffer(ctype, out))
     return out
 
 
@@ -167,10 +179,9 @@ def log_softmax(z):
     if z.dtype not in _KERNEL_SUFFIX or z.ndim == 0 or z.size == 0:  # no rows, or rows of no classes: nothing to do
         return reference.log_softmax(z)
     ctype, run = _kernel("log_softmax_rows", z.dtype)
-    z = np.ascontiguousarray(z)
-    out = np.empty_like(z)
+    out = np.empty(z.shape, z.dtype)
     classes = z.shape[-1]
-    run(z.size // classes, classes, ffi.from_buffer(ctype, z), ffi.from_buffer(ctype, out))
+    run(z.size // classes, classes, _input_pointer(ctype, z), _from_buffer(ctype, out))
     return out
 
 
