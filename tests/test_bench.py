@@ -3,7 +3,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu.bench import graph, matmul, mlp
-from tinygrad_edu.bench.timing import median_times
+from tinygrad_edu.bench.timing import median_times, paired_ratio, timed_samples
 
 
 def test_median_times_gives_each_function_its_own_median_in_both_modes():
@@ -20,6 +20,19 @@ def test_median_times_gives_each_function_its_own_median_in_both_modes():
         fast, slow = median_times([a, b], repeats=3, min_time=0.002, interleave=interleave)
         assert 0 < fast < slow
     assert calls["a"] > 3 and calls["b"] > 3
+
+
+def test_timed_samples_gives_one_sample_per_repeat_and_function():
+    samples = timed_samples([lambda: None, lambda: sum(range(100))], repeats=4, min_time=0.001)
+    assert [len(fn_samples) for fn_samples in samples] == [4, 4]
+    assert all(s > 0 for fn_samples in samples for s in fn_samples)
+
+
+def test_paired_ratio_is_the_median_of_the_ratios_within_each_turn():
+    # turn by turn 2, 2, 3 (the turn with a missing sample is left out); a ratio of medians would give 4 / 2.5
+    assert paired_ratio([2.0, 4.0, None, 9.0], [1.0, 2.0, 3.0, 3.0]) == 2.0
+    assert paired_ratio([None, 1.0], [1.0, None]) is None
+    assert paired_ratio([1.0], []) is None
 
 
 def test_mlp_workers_take_turns_and_report_seconds():
@@ -50,6 +63,7 @@ def test_op_overhead_has_a_figure_per_library_and_none_without_torch():
     assert overhead["tinygrad_edu"] > 0
     assert (overhead["torch"] is None) == (not mlp.torch_available())
     assert overhead["torch"] is None or overhead["torch"] > 0
+    assert (overhead["time_ratio"] is None) == (overhead["torch"] is None)
 
 
 def test_thread_speedup_times_both_settings_and_restores_the_thread_count():

@@ -58,17 +58,22 @@ def tiny_op_chain(library):
     return lambda: _chain(CHAIN_OPS, leaf, constant).backward()
 
 
-def op_overhead_us(rounds=15, chains=20):
-    """{"tinygrad_edu": µs, "torch": µs or None} per tiny op (forward + backward, one thread).
+def op_overhead_us(rounds=31, chains=20):
+    """{"tinygrad_edu": µs, "torch": µs or None, "time_ratio": tinygrad_edu's time over PyTorch's or None} per tiny
+    op (forward + backward, one thread).
 
     Each library runs in its own process and they take turns, `chains` chains per turn, so a slow moment of the
-    machine is shared by both; each figure is the median of its turns.
+    machine is shared by both; each µs figure is the median of its turns, the ratio the median of the turns' ratios.
     """
-    from .mlp import interleaved_seconds, torch_available
+    from .mlp import interleaved_samples, median_seconds, torch_available
+    from .timing import paired_ratio
     libraries = ["tinygrad_edu", "torch"] if torch_available() else ["tinygrad_edu"]
-    seconds = interleaved_seconds(libraries, batch=32, threads=1, command=f"chain {chains}", rounds=rounds)
-    return {"tinygrad_edu": seconds["tinygrad_edu"] / chains / (CHAIN_OPS + 1) * 1e6,
-            "torch": seconds["torch"] / chains / (CHAIN_OPS + 1) * 1e6 if seconds.get("torch") else None}
+    samples = interleaved_samples(libraries, batch=32, threads=1, command=f"chain {chains}", rounds=rounds)
+    medians = {library: median_seconds(samples[library]) for library in libraries}
+    per_op = {library: median / chains / (CHAIN_OPS + 1) * 1e6 if median else None
+              for library, median in medians.items()}
+    return {"tinygrad_edu": per_op["tinygrad_edu"], "torch": per_op.get("torch"),
+            "time_ratio": paired_ratio(samples["tinygrad_edu"], samples.get("torch", []))}
 
 
 def add_arguments(parser):
@@ -91,7 +96,8 @@ def report(args):
     if theirs is None:
         lines.append("- PyTorch: not installed")
     else:
-        lines.append(f"- PyTorch: {theirs:.2f} µs/op  (tinygrad_edu is {theirs / ours:.2f}× PyTorch's speed)")
+        lines.append(f"- PyTorch: {theirs:.2f} µs/op  (tinygrad_edu takes {overhead['time_ratio']:.2f} of PyTorch's "
+                     "time, the median of the turns' ratios)")
     return lines
 
 

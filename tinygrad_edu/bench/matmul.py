@@ -9,12 +9,13 @@ OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older kerne
 itself again in a fresh process with both unset: it always compares against the strongest numpy.
 """
 import os
+import statistics
 import subprocess
 import sys
 
 import numpy as np
 
-from .timing import median_times
+from .timing import median_times, paired_ratio, timed_samples
 
 OPENBLAS_LIMITS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 MLP_LAYERS = ((784, 256), (256, 128), (128, 10))
@@ -47,7 +48,8 @@ def gflops(M, N, K, seconds):
 
 
 def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
-    """One table row: GFLOP/s of ours and numpy's (both writing into a preallocated output) and the ratio."""
+    """One table row: GFLOP/s of ours and numpy's (both writing into a preallocated output, medians) and the ratio:
+    with one thread the two take turns, and the ratio is the median of the turns' ratios (timing.paired_ratio)."""
     from ..backend import c
     rng = np.random.default_rng(0)
     a = rng.standard_normal((K, M) if trans_a else (M, K)).astype(dtype)
@@ -55,9 +57,12 @@ def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
     a_op, b_op = (a.T if trans_a else a), (b.T if trans_b else b)
     out = np.empty((M, N), dtype=dtype)
     min_time = 0.02 if M * N * K < 1e8 else 0.1
-    ours, theirs = median_times([lambda: c.gemm(a, b, trans_a, trans_b, out=out),
-                                 lambda: np.matmul(a_op, b_op, out=out)], repeats, min_time, interleave=threads == 1)
-    return f"| {label} | {gflops(M, N, K, ours):.1f} | {gflops(M, N, K, theirs):.1f} | {theirs / ours:.2f} |"
+    interleave = threads == 1
+    ours, theirs = timed_samples([lambda: c.gemm(a, b, trans_a, trans_b, out=out),
+                                  lambda: np.matmul(a_op, b_op, out=out)], repeats, min_time, interleave=interleave)
+    ratio = paired_ratio(theirs, ours) if interleave else statistics.median(theirs) / statistics.median(ours)
+    return (f"| {label} | {gflops(M, N, K, statistics.median(ours)):.1f} | "
+            f"{gflops(M, N, K, statistics.median(theirs)):.1f} | {ratio:.2f} |")
 
 
 def thread_speedup(n, dtype, threads, repeats):
@@ -76,10 +81,10 @@ def thread_speedup(n, dtype, threads, repeats):
         return product
     before = tg.backend_info()["num_threads"]
     try:
-        one, many = median_times([product_on(1), product_on(threads)], repeats, 0.1)
+        one, many = timed_samples([product_on(1), product_on(threads)], repeats, 0.1)
     finally:
         tg.set_num_threads(before)
-    return one / many
+    return paired_ratio(one, many)
 
 
 def boundary_overhead_us(dtype):

@@ -4,8 +4,10 @@
 
 The model is 784-256-128-10 with ReLU, float32; a step is forward, cross-entropy, backward and an Adam
 update. Every contender runs in its own process, so no library's thread pool or allocator disturbs another;
-the processes take turns, one timed block each per round, and each reports the median of its blocks. The numpy
-MLP is the no-framework floor: numpy matmuls, a manual backward and an in-place Adam.
+the processes take turns, one timed block each per round. Steps per second are the median of each contender's
+blocks; a ratio is the median over rounds of the ratio within each round, which a slow spell of the shared machine
+spoils less (see timing.paired_ratio). The numpy MLP is the no-framework floor: numpy matmuls, a manual backward
+and an in-place Adam.
 """
 import functools
 import json
@@ -16,6 +18,8 @@ import sys
 import time
 
 import numpy as np
+
+from .timing import paired_ratio
 
 LAYERS = (784, 256, 128, 10)
 CONTENDERS = {
@@ -171,22 +175,35 @@ class _Worker:
             self.process.wait(timeout=60)
 
 
+def interleaved_samples(contenders, batch, threads, command, rounds):
+    """{contender: [seconds of `command` in each round, None where it could not run]}, the contenders taking turns,
+    one block each per round."""
+    return _take_turns({c: (c, threads) for c in contenders}, batch, command, rounds)
+
+
+def median_seconds(samples):
+    """The median of a contender's rounds, or None if it never ran."""
+    times = [s for s in samples if s is not None]
+    return statistics.median(times) if times else None
+
+
 def interleaved_seconds(contenders, batch, threads, command, rounds):
     """{contender: median seconds of `command`, or None}, the contenders taking turns, one block each per round."""
-    return _take_turns({c: (c, threads) for c in contenders}, batch, command, rounds)
+    samples = interleaved_samples(contenders, batch, threads, command, rounds)
+    return {contender: median_seconds(samples[contender]) for contender in contenders}
 
 
 def thread_speedup(batch, threads, steps, rounds):
     """tinygrad_edu's steps/s with `threads` threads over its steps/s with one, the two taking turns block by block
     (the table's rows are timed minutes apart, when the machine's load may differ)."""
-    seconds = _take_turns({1: ("tinygrad_edu", 1), threads: ("tinygrad_edu", threads)}, batch, f"steps {steps}",
+    samples = _take_turns({1: ("tinygrad_edu", 1), threads: ("tinygrad_edu", threads)}, batch, f"steps {steps}",
                           rounds)
-    return seconds[1] / seconds[threads] if seconds[1] and seconds[threads] else None
+    return paired_ratio(samples[1], samples[threads])
 
 
 def _take_turns(runs, batch, command, rounds):
-    """{key: median seconds of `command`, or None} for runs = {key: (contender, threads)}, each in a worker of its
-    own, taking turns one block each per round."""
+    """{key: [seconds of `command` in each round, None where it could not run]} for runs = {key: (contender,
+    threads)}, each in a worker of its own, taking turns one block each per round."""
     keys = list(runs)
     workers = {key: _Worker(*runs[key], batch) for key in keys}
     samples = {key: [] for key in keys}
@@ -194,13 +211,11 @@ def _take_turns(runs, batch, command, rounds):
         for round_index in range(rounds):
             shift = round_index % len(keys)
             for key in keys[shift:] + keys[:shift]:
-                seconds = workers[key].time(command)
-                if seconds is not None:
-                    samples[key].append(seconds)
+                samples[key].append(workers[key].time(command))
     finally:
         for worker in workers.values():
             worker.close()
-    return {key: statistics.median(samples[key]) if samples[key] else None for key in keys}
+    return samples
 
 
 def _serve(contender, batch, threads):
@@ -254,19 +269,21 @@ def report(args):
     contenders = [c for c in CONTENDERS if not c.startswith("torch") or torch_available()]
     lines = ["## MLP training step (784-256-128-10, ReLU, float32, cross-entropy, Adam)", "",
              f"Steps per second (median of {args.rounds} blocks of {args.steps} steps, the contenders taking turns "
-             "block by block, each in its own process); ratios are tinygrad_edu's steps/s over the other's.", "",
+             "block by block, each in its own process); ratios are tinygrad_edu's steps/s over the other's, the "
+             "median over rounds of the ratio within each round.", "",
              "| batch | threads | " + " | ".join(contenders) + " | " +
              " | ".join(f"× {c}" for c in contenders[1:]) + " |",
              "|---:|---:|" + "---:|" * (2 * len(contenders) - 1)]
     rates_by_run = {}
     for batch in args.batches:
         for threads in args.threads:
-            seconds = interleaved_seconds(contenders, batch, threads, f"steps {args.steps}", args.rounds)
+            samples = interleaved_samples(contenders, batch, threads, f"steps {args.steps}", args.rounds)
+            seconds = {c: median_seconds(samples[c]) for c in contenders}
             rates = {c: args.steps / seconds[c] if seconds[c] else None for c in contenders}
-            ours = rates["tinygrad_edu"]
             rates_by_run[(batch, threads)] = rates
             cells = [f"{rates[c]:.0f}" if rates[c] else "n/a" for c in contenders]
-            ratios = [f"{ours / rates[c]:.2f}" if rates[c] and ours else "n/a" for c in contenders[1:]]
+            ratios = [paired_ratio(samples[c], samples["tinygrad_edu"]) for c in contenders[1:]]
+            ratios = [f"{ratio:.2f}" if ratio else "n/a" for ratio in ratios]
             lines.append(f"| {batch} | {threads} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     most = max(args.threads)
     for batch in args.batches:
@@ -290,7 +307,8 @@ def report(args):
     overhead = op_overhead_us()
     ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
     lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward, the two taking turns): "
-              f"tinygrad_edu {ours:.2f} µs" + (f", PyTorch {theirs:.2f} µs" if theirs else "")]
+              f"tinygrad_edu {ours:.2f} µs" + (f", PyTorch {theirs:.2f} µs; tinygrad_edu takes "
+                                               f"{overhead['time_ratio']:.2f} of PyTorch's time" if theirs else "")]
     return lines
 
 

@@ -1,4 +1,5 @@
-"""Shared timing helpers: medians over repeats, so a noisy machine still gives comparable ratios."""
+"""Shared timing helpers: medians over repeats, and ratios paired turn by turn, so a noisy machine still gives
+comparable ratios."""
 import statistics
 import time
 
@@ -17,13 +18,14 @@ def _calls_for(fn, min_time):
     return max(1, int(calls * (min_time / max(elapsed, 1e-9))))
 
 
-def median_times(fns, repeats=7, min_time=0.05, warmup=1, interleave=True):
-    """Median seconds per call of each fn.
+def timed_samples(fns, repeats=7, min_time=0.05, warmup=1, interleave=True):
+    """Seconds per call of each fn, one sample per repeat: a list per fn, the samples of one repeat at one index.
 
     interleave=True: the fns take turns repeat by repeat, so a slow moment of the machine falls on all of them,
-    which keeps their ratios honest on a shared machine. interleave=False: each fn does all its repeats in one
-    go, after a pause. That is the way for multi-threaded libraries: a thread pool (OpenMP, OpenBLAS) keeps its
-    idle threads spinning for a while after a call, and would steal the cores from the next library's threads.
+    which keeps their ratios honest on a shared machine (see paired_ratio). interleave=False: each fn does all its
+    repeats in one go, after a pause. That is the way for multi-threaded libraries: a thread pool (OpenMP,
+    OpenBLAS) keeps its idle threads spinning for a while after a call, and would steal the cores from the next
+    library's threads.
     """
     samples = [[] for _ in fns]
 
@@ -48,7 +50,23 @@ def median_times(fns, repeats=7, min_time=0.05, warmup=1, interleave=True):
             for _ in range(warmup):
                 fn()
             run(fn, _calls_for(fn, min_time), fn_samples, repeats)
-    return [statistics.median(fn_samples) for fn_samples in samples]
+    return samples
+
+
+def median_times(fns, repeats=7, min_time=0.05, warmup=1, interleave=True):
+    """Median seconds per call of each fn (timed_samples says how the repeats are taken)."""
+    return [statistics.median(fn_samples) for fn_samples in timed_samples(fns, repeats, min_time, warmup, interleave)]
+
+
+def paired_ratio(numerators, denominators):
+    """The median over repeats of numerator / denominator, pairing the samples taken in the same turn (None where
+    a sample is missing; None if no pair is whole).
+
+    Two samples of one turn were taken moments apart, so a slow spell of a shared machine falls on both and cancels
+    out of their ratio. A ratio of two medians keeps it whenever the spell hits one side's median sample only.
+    """
+    ratios = [n / d for n, d in zip(numerators, denominators) if n and d]
+    return statistics.median(ratios) if ratios else None
 
 
 def median_time(fn, repeats=7, min_time=0.05, warmup=1):
