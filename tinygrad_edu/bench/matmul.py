@@ -60,9 +60,9 @@ def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
     interleave = threads == 1
     ours, theirs = timed_samples([lambda: c.gemm(a, b, trans_a, trans_b, out=out),
                                   lambda: np.matmul(a_op, b_op, out=out)], repeats, min_time, interleave=interleave)
-    ratio = paired_ratio(theirs, ours) if interleave else statistics.median(theirs) / statistics.median(ours)
-    return (f"| {label} | {gflops(M, N, K, statistics.median(ours)):.1f} | "
-            f"{gflops(M, N, K, statistics.median(theirs)):.1f} | {ratio:.2f} |")
+    ours_time, theirs_time = statistics.median(ours), statistics.median(theirs)
+    ratio = paired_ratio(theirs, ours) if interleave else theirs_time / ours_time
+    return f"| {label} | {gflops(M, N, K, ours_time):.1f} | {gflops(M, N, K, theirs_time):.1f} | {ratio:.2f} |"
 
 
 def thread_speedup(n, dtype, threads, repeats):
