@@ -85,7 +85,10 @@ int tge_lookahead_f64(int64_t n, double *param, double *slow, double alpha);
 /* ---- layer passes (csrc/elementwise.c): n contiguous elements, outputs apart from inputs; 0 or -2 (overlap) ----
  * relu: out = max(x, 0) (NaN kept);  relu_backward: grad_in = grad * (out > 0);  add_bias: y[i][j] += bias[j];
  * sum_rows: out[j] = sum over i of x[i][j];
- * log_softmax_rows: out[i][j] = (z[i][j] - m_i) - log sum_k exp(z[i][k] - m_i), m_i = max_k z[i][k], for cols >= 1 */
+ * log_softmax_rows: out[i][j] = (z[i][j] - m_i) - log sum_k exp(z[i][k] - m_i), m_i = max_k z[i][k], for cols >= 1;
+ * cross_entropy_rows: losses[i] = -log_softmax_rows(z)[i][target[i]], probs = exp(z - m_i) / sum_k exp(z[k] - m_i);
+ * cross_entropy_backward_rows: dz[i][j] = (probs[i][j] - [j == target[i]]) * scale;
+ * these two return -3, writing nothing, when a class index target[i] lies outside [0, cols) */
 int tge_relu_f32(int64_t n, const float *x, float *out);
 int tge_relu_f64(int64_t n, const double *x, double *out);
 int tge_relu_backward_f32(int64_t n, const float *grad, const float *out, float *grad_in);
@@ -96,6 +99,14 @@ int tge_sum_rows_f32(int64_t rows, int64_t cols, const float *x, float *out);
 int tge_sum_rows_f64(int64_t rows, int64_t cols, const double *x, double *out);
 int tge_log_softmax_rows_f32(int64_t rows, int64_t cols, const float *z, float *out);
 int tge_log_softmax_rows_f64(int64_t rows, int64_t cols, const double *z, double *out);
+int tge_cross_entropy_rows_f32(int64_t rows, int64_t cols, const float *z, const int64_t *target, float *probs,
+                               float *losses);
+int tge_cross_entropy_rows_f64(int64_t rows, int64_t cols, const double *z, const int64_t *target, double *probs,
+                               double *losses);
+int tge_cross_entropy_backward_rows_f32(int64_t rows, int64_t cols, const float *probs, const int64_t *target,
+                                        float scale, float *dz);
+int tge_cross_entropy_backward_rows_f64(int64_t rows, int64_t cols, const double *probs, const int64_t *target,
+                                        double scale, double *dz);
 
 /* CDEF-END */
 

@@ -80,21 +80,29 @@ def test_special_values_as_numpy_gives_them(dtype):
     assert_close(ours, expected)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_same_bits_for_any_thread_count(dtype):
-    rng = np.random.default_rng(3)
-    shapes = [(4099, 17), (7001, 10), (67, 1000)]  # each above PARALLEL_MIN_ELEMENTS, with ragged thread shares
-    inputs = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+# each above PARALLEL_MIN_ELEMENTS, with ragged thread shares
+THREADED_SHAPES = [(4099, 17), (7001, 10), (67, 1000)]
+
+
+def assert_same_bits_for_any_thread_count(compute):
+    """compute() returns a list of arrays: they must be the same, bit for bit, with 1, 2 and 3 threads."""
     before = tg.backend_info()["num_threads"]
     try:
         results = []
         for threads in (1, 2, 3):
             tg.set_num_threads(threads)
-            results.append([c.log_softmax(z) for z in inputs])
+            results.append(compute())
     finally:
         tg.set_num_threads(before)
     for other in results[1:]:
         assert all(same_bits(a, b) for a, b in zip(results[0], other))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_same_bits_for_any_thread_count(dtype):
+    rng = np.random.default_rng(3)
+    inputs = [rng.standard_normal(shape).astype(dtype) for shape in THREADED_SHAPES]
+    assert_same_bits_for_any_thread_count(lambda: [c.log_softmax(z) for z in inputs])
 
 
 def test_an_output_overlapping_the_input_is_refused():
@@ -128,3 +136,114 @@ def test_softmax_ops_along_any_axis(axis):
     expected = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     np.testing.assert_allclose(tg.Tensor(z).log_softmax(axis=axis).data, expected, rtol=1e-14, atol=1e-14)
     np.testing.assert_allclose(tg.Tensor(z).softmax(axis=axis).data, np.exp(expected), rtol=1e-14, atol=1e-14)
+
+
+# ---- the fused cross-entropy: forward (log softmax, pick, index check) and backward (softmax − one-hot, scaled) ----
+def _targets(rng, rows, classes, dtype=np.int64):
+    return rng.integers(0, classes, rows).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_matches_numpy(dtype):
+    rng = np.random.default_rng(7)
+    for rows in [1, 2, 7, 31, 97]:
+        for classes in CLASSES:
+            z = (5 * rng.standard_normal((rows, classes))).astype(dtype)
+            target = _targets(rng, rows, classes)
+            probs, losses = c.cross_entropy(z, target)
+            expected_probs, expected_losses = reference.cross_entropy(z, target)
+            assert_close(probs, expected_probs)
+            assert_close(losses, expected_losses)
+            # the loss is the log softmax kernel's value at the target, bit for bit
+            assert same_bits(losses, -c.log_softmax(z)[np.arange(rows), target])
+            for scale in (1.0, dtype(1 / rows), dtype(-2.5)):  # the same operations as numpy's line, on the same probs
+                assert same_bits(c.cross_entropy_backward(probs, target, scale),
+                                 reference.cross_entropy_backward(probs, target, scale))
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.uint8, np.int16, np.uint64])
+def test_cross_entropy_takes_any_integer_indices(index_dtype):
+    rng = np.random.default_rng(8)
+    z = rng.standard_normal((9, 10)).astype(np.float32)
+    target = _targets(rng, 9, 10)
+    expected = c.cross_entropy(z, target)
+    ours = c.cross_entropy(z, target.astype(index_dtype))
+    assert all(same_bits(a, b) for a, b in zip(ours, expected))
+    probs = expected[0]
+    assert same_bits(c.cross_entropy_backward(probs, target.astype(index_dtype), 0.5),
+                     c.cross_entropy_backward(probs, target, 0.5))
+
+
+def test_cross_entropy_strided_inputs():
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((40, 30)).astype(np.float32)
+    for z in (base.T, base[:, ::2], base[::3, 1:]):
+        target = _targets(rng, z.shape[0], z.shape[1])
+        strided_target = np.repeat(target, 2)[::2]  # a view with a stride of two elements
+        ours = c.cross_entropy(z, strided_target)
+        contiguous = c.cross_entropy(np.ascontiguousarray(z), target)
+        assert all(same_bits(a, b) for a, b in zip(ours, contiguous))
+        assert same_bits(c.cross_entropy_backward(ours[0].T.copy().T, strided_target, 2.0),
+                         c.cross_entropy_backward(ours[0], target, 2.0))
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_cross_entropy_refuses_class_indices_out_of_range(backend):
+    """Both backends name the range and the values; the C kernels check every index before they read with it, in the
+    backward pass too (the target array may have been changed in place since the forward pass)."""
+    kernels = c if backend == "c" else reference
+    z = np.zeros((4, 3), np.float32)
+    for bad in ([0, 1, 3, 2], [0, -1, 2, 2], [5, 0, 0, 0]):
+        target = np.array(bad)
+        with pytest.raises(tg.ShapeError, match=r"cross_entropy: class indices must lie in \[0, 3\), got values in"):
+            kernels.cross_entropy(z, target)
+        with pytest.raises(tg.ShapeError, match=r"\[0, 3\)"):
+            kernels.cross_entropy_backward(z, target, 1.0)
+    with pytest.raises(tg.ShapeError, match=r"\[0, 3\)"):  # 2**63 + 1 is -2**63 + 1 as an int64: still refused
+        kernels.cross_entropy(z, np.array([0, 1, 2, 2**63 + 1], np.uint64))
+
+
+def test_cross_entropy_index_changed_between_forward_and_backward_is_refused():
+    logits = tg.Tensor(np.zeros((3, 4), np.float32), requires_grad=True)
+    target = tg.Tensor(np.array([0, 1, 2]))
+    loss = tg.nn.functional.cross_entropy(logits, target)
+    target.data[1] = 4
+    with pytest.raises(tg.ShapeError, match=r"\[0, 4\)"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_same_bits_for_any_thread_count(dtype):
+    rng = np.random.default_rng(10)
+    inputs = [(rng.standard_normal(shape).astype(dtype), _targets(rng, *shape)) for shape in THREADED_SHAPES]
+
+    def forward_and_backward():
+        arrays = []
+        for z, target in inputs:
+            probs, losses = c.cross_entropy(z, target)
+            arrays += [probs, losses, c.cross_entropy_backward(probs, target, 0.25)]
+        return arrays
+    assert_same_bits_for_any_thread_count(forward_and_backward)
+
+
+def test_cross_entropy_kernels_refuse_overlapping_buffers():
+    """c.cross_entropy always writes fresh arrays, so the kernels are called directly with aliasing buffers."""
+    from tinygrad_edu._tge import ffi, lib
+    z = np.random.default_rng(11).standard_normal((6, 10)).astype(np.float32)
+    target = np.arange(6, dtype=np.int64)
+    untouched = z.copy()
+    z_pointer, target_pointer = ffi.from_buffer("float *", z), ffi.from_buffer("int64_t *", target)
+    losses = ffi.from_buffer("float *", np.empty(6, np.float32))
+    assert lib.tge_cross_entropy_rows_f32(6, 10, z_pointer, target_pointer, z_pointer, losses) == -2
+    assert lib.tge_cross_entropy_rows_f32(6, 10, z_pointer, target_pointer, losses, z_pointer) == -2
+    assert lib.tge_cross_entropy_backward_rows_f32(6, 10, z_pointer, target_pointer, 1.0, z_pointer) == -2
+    assert same_bits(z, untouched)
+
+
+def test_cross_entropy_other_dtypes_and_shapes_take_the_numpy_line():
+    target = np.array([0, 2])
+    halves = np.array([[1, 2, 3], [0, 0, 0]], np.float16)
+    assert all(same_bits(a, b) for a, b in zip(c.cross_entropy(halves, target), reference.cross_entropy(halves, target)))
+    empty = np.zeros((0, 3), np.float32)
+    probs, losses = c.cross_entropy(empty, np.zeros(0, np.int64))
+    assert probs.shape == (0, 3) and losses.shape == (0,)

@@ -579,8 +579,8 @@ class LogSoftmax(Function):
         return (grad - np.exp(self.saved) * np.sum(grad, axis=self.axis, keepdims=True),)
 
 
-def check_class_indices(name, logits, target):
-    """Reject a target that is not integer class indices of shape (batch,) in [0, classes) for (batch, classes) logits."""
+def check_class_target(name, logits, target):
+    """Reject a target that is not integer class indices of shape (batch,) for (batch, classes) logits."""
     if logits.ndim != 2:
         raise ShapeError(f"{name}: input must be (batch, classes), got shape {logits.shape}")
     if target.dtype.kind not in "iu":
@@ -588,22 +588,23 @@ def check_class_indices(name, logits, target):
     if target.shape != logits.shape[:1]:
         raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape {logits.shape} "
                          f"(expected ({logits.shape[0]},))")
-    if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
-        raise ShapeError(f"{name}: class indices must lie in [0, {logits.shape[1]}), "
-                         f"got values in [{target.min()}, {target.max()}]")
+
+
+def check_class_indices(name, logits, target):
+    """check_class_target, and reject class indices outside [0, classes)."""
+    check_class_target(name, logits, target)
+    backend.reference.check_class_range(name, target, logits.shape[1])
 
 
 class CrossEntropy(Function):
     """ℓ = −log softmax(z)_y:  ∂ℓ/∂z = softmax(z) − onehot(y)  (averaged over the batch for reduction="mean")"""
 
     def forward(self, logits, target, reduction="mean"):
-        check_class_indices("cross_entropy", logits, target)
+        check_class_target("cross_entropy", logits, target)  # the backend checks the index range as it reads them
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-        log_probs = _log_softmax(logits, axis=1)
-        rows = np.arange(len(target))
-        losses = -log_probs[rows, target]
-        self.saved = (log_probs, target)
+        probs, losses = backend.current.cross_entropy(logits, target)
+        self.saved = (probs, target)
         self.reduction = reduction
         if reduction == "none":
             return losses
@@ -611,11 +612,10 @@ class CrossEntropy(Function):
         return total / len(target) if reduction == "mean" else total
 
     def backward(self, grad):
-        log_probs, target = self.saved
-        dz = np.exp(log_probs)
-        dz[np.arange(len(target)), target] -= 1
-        if self.reduction == "none":
+        probs, target = self.saved
+        if self.reduction == "none":  # one scale per row: softmax − onehot first (× 1 changes no bit), then the scales
+            dz = backend.current.cross_entropy_backward(probs, target, 1.0)
             dz *= grad[:, None]
-        else:
-            dz *= grad / len(target) if self.reduction == "mean" else grad
-        return dz, None
+            return dz, None
+        scale = grad / len(target) if self.reduction == "mean" else grad
+        return backend.current.cross_entropy_backward(probs, target, scale), None

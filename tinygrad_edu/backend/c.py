@@ -18,6 +18,7 @@ _from_buffer = ffi.from_buffer  # one attribute lookup fewer per pointer, on eve
 
 # C pointer types, parsed once (ffi.from_buffer given a type string looks it up on every call)
 _FLOAT_POINTER, _DOUBLE_POINTER = ffi.typeof("float *"), ffi.typeof("double *")
+_INDEX_POINTER = ffi.typeof("int64_t *")  # class indices
 _FLOAT_TYPES = {np.dtype(np.float32): (_FLOAT_POINTER, lib.tge_sgemm),
                 np.dtype(np.float64): (_DOUBLE_POINTER, lib.tge_dgemm)}
 # the pointer type and the name suffix of the element-wise and optimizer kernels, per dtype
@@ -183,6 +184,46 @@ def log_softmax(z):
     classes = z.shape[-1]
     run(z.size // classes, classes, _input_pointer(ctype, z), _from_buffer(ctype, out))
     return out
+
+
+def _fits_cross_entropy(z, target):
+    """Whether the C cross-entropy takes these: float (batch, classes) logits, at least one of each, and integer class
+    indices of shape (batch,). Anything else takes numpy's line, which rejects what it cannot index with."""
+    return (z.dtype in _KERNEL_SUFFIX and z.ndim == 2 and z.size != 0 and target.shape == z.shape[:1]
+            and target.dtype.kind in "iu")
+
+
+def _index_pointer(target):
+    """A pointer to the class indices as int64, the C kernels' index type (other integer dtypes are converted)."""
+    return _input_pointer(_INDEX_POINTER, target if target.dtype == np.int64 else target.astype(np.int64))
+
+
+def cross_entropy(z, target):
+    """(softmax of the rows of z, losses −log softmax(z)[i, target[i]]) for (batch, classes) logits z and integer class
+    indices `target` of shape (batch,); the softmax is what the backward pass needs."""
+    if not _fits_cross_entropy(z, target):
+        return reference.cross_entropy(z, target)
+    ctype, run = _kernel("cross_entropy_rows", z.dtype)
+    rows, classes = z.shape
+    probs, losses = np.empty(z.shape, z.dtype), np.empty(rows, z.dtype)
+    # the kernel checks the indices before it reads with them; it refuses (-3) only an index out of range, since
+    # fresh outputs cannot overlap the inputs
+    if run(rows, classes, _input_pointer(ctype, z), _index_pointer(target), _from_buffer(ctype, probs),
+           _from_buffer(ctype, losses)):
+        reference.check_class_range("cross_entropy", target, classes)
+    return probs, losses
+
+
+def cross_entropy_backward(probs, target, scale):
+    """(softmax − onehot(target))·scale: the gradient of scale·Σᵢ lossᵢ with respect to the logits."""
+    if not _fits_cross_entropy(probs, target):
+        return reference.cross_entropy_backward(probs, target, scale)
+    ctype, run = _kernel("cross_entropy_backward_rows", probs.dtype)
+    rows, classes = probs.shape
+    dz = np.empty(probs.shape, probs.dtype)
+    if run(rows, classes, _input_pointer(ctype, probs), _index_pointer(target), float(scale), _from_buffer(ctype, dz)):
+        reference.check_class_range("cross_entropy", target, classes)
+    return dz
 
 
 # ---- optimizer updates ----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ Each function takes and returns plain numpy arrays and has the same signature as
 """
 import numpy as np
 
+from ..errors import ShapeError
+
 NAME = "numpy"
 
 
@@ -63,6 +65,30 @@ def log_softmax(z):
         return np.empty(z.shape, np.exp(z).dtype)
     shifted = z - np.max(z, axis=-1, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def check_class_range(name, target, classes):
+    """Raise ShapeError, naming the op, unless every class index in `target` lies in [0, classes)."""
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        raise ShapeError(f"{name}: class indices must lie in [0, {classes}), "
+                         f"got values in [{target.min()}, {target.max()}]")
+
+
+def cross_entropy(z, target):
+    """(softmax of the rows of z, losses −log softmax(z)[i, target[i]]) for (batch, classes) logits z and integer class
+    indices `target` of shape (batch,); the softmax is what the backward pass needs."""
+    check_class_range("cross_entropy", target, z.shape[1])
+    log_probs = log_softmax(z)
+    return np.exp(log_probs), -log_probs[np.arange(len(target)), target]
+
+
+def cross_entropy_backward(probs, target, scale):
+    """(softmax − onehot(target))·scale: the gradient of scale·Σᵢ lossᵢ with respect to the logits."""
+    check_class_range("cross_entropy", target, probs.shape[1])
+    dz = probs.copy()
+    dz[np.arange(len(target)), target] -= 1
+    dz *= scale
+    return dz
 
 
 # ---- optimizer updates ----------------------------------------------------------------------------------
