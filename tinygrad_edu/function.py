@@ -509,6 +509,12 @@ class MatMul(Function):
                 _matmul(a, grad, trans_a=True) if need_b else None)
 
 
+def _as_rows(x):
+    """x as a 2-D array of rows, its leading axes flattened (a view, made only when x is not 2-D already: a reshape
+    costs about as much as a small kernel call)."""
+    return x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+
+
 class Linear(Function):
     """y = x·Wᵀ + b:  ∂y/∂x = G·W, ∂y/∂W = Gᵀ·x, ∂y/∂b = Σ_rows G"""
 
@@ -520,19 +526,21 @@ class Linear(Function):
                              f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
-        rows = x.reshape(-1, x.shape[-1])
+        rows = _as_rows(x)
         out = _matmul(rows, weight, trans_b=True)
         if bias is not None:
             backend.current.add_bias(out, bias)
         self.saved = (rows, weight)
         self.input_shape = x.shape
-        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     def backward(self, grad):
         rows, weight = self.saved
-        grad_rows = grad.reshape(-1, weight.shape[0])
+        grad_rows = _as_rows(grad)
         need = self.needs_input_grad
-        grad_x = _matmul(grad_rows, weight).reshape(self.input_shape) if need[0] else None
+        grad_x = _matmul(grad_rows, weight) if need[0] else None
+        if need[0] and len(self.input_shape) != 2:  # back to x's leading axes
+            grad_x = grad_x.reshape(self.input_shape)
         grad_w = _matmul(grad_rows, rows, trans_a=True) if need[1] else None
         grad_b = backend.current.sum_rows(grad_rows) if len(need) > 2 and need[2] else None
         return (grad_x, grad_w, grad_b)
