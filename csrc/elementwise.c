@@ -1,8 +1,9 @@
-/* The element-wise passes of the layers (ReLU forward and backward, Linear's bias and its gradient) and the row-wise
- * log softmax of the cross-entropy, in one pass each, split over the threads when big, each compiled for AVX-512, AVX2
- * and the baseline (multiversion.h). The layer passes give the same bits as the numpy lines of
- * tinygrad_edu/backend/reference.py: the same IEEE operations, in the same order. The log softmax comes within a few
- * ulp of them: exp and log are not IEEE-exact operations, and libm and numpy compute them differently. */
+/* The element-wise passes of the layers (ReLU forward and backward, Linear's bias and its gradient), the row-wise
+ * log softmax, and the cross-entropy forward and backward, in one pass each, split over the threads when big, each
+ * compiled for AVX-512, AVX2 and the baseline (multiversion.h). The layer passes and the cross-entropy backward give
+ * the same bits as the numpy lines of tinygrad_edu/backend/reference.py: the same IEEE operations, in the same order.
+ * The log softmax and the cross-entropy forward come within a few ulp of them: exp and log are not IEEE-exact
+ * operations, and libm and numpy compute them differently. */
 #include <string.h>
 #include <tgmath.h>
 
