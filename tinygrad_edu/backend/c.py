@@ -198,6 +198,13 @@ def _index_pointer(target):
     return _input_pointer(_INDEX_POINTER, target if target.dtype == np.int64 else target.astype(np.int64))
 
 
+def _cross_entropy_refusal(target, classes):
+    """The error to raise when a cross-entropy kernel refuses its buffers: the range check raises first, naming the
+    values, when an index lies outside [0, classes) (-3); else the buffers overlap (-2)."""
+    reference.check_class_range("cross_entropy", target, classes)
+    return ValueError("cross_entropy: the kernel refused buffers that overlap")
+
+
 def cross_entropy(z, target):
     """(softmax of the rows of z, losses −log softmax(z)[i, target[i]]) for (batch, classes) logits z and integer class
     indices `target` of shape (batch,); the softmax is what the backward pass needs."""
@@ -206,11 +213,10 @@ def cross_entropy(z, target):
     ctype, run = _kernel("cross_entropy_rows", z.dtype)
     rows, classes = z.shape
     probs, losses = np.empty(z.shape, z.dtype), np.empty(rows, z.dtype)
-    # the kernel checks the indices before it reads with them; it refuses (-3) only an index out of range, since
-    # fresh outputs cannot overlap the inputs
+    # the kernel checks the indices before it reads with them
     if run(rows, classes, _input_pointer(ctype, z), _index_pointer(target), _from_buffer(ctype, probs),
            _from_buffer(ctype, losses)):
-        reference.check_class_range("cross_entropy", target, classes)
+        raise _cross_entropy_refusal(target, classes)
     return probs, losses
 
 
@@ -222,7 +228,7 @@ def cross_entropy_backward(probs, target, scale):
     rows, classes = probs.shape
     dz = np.empty(probs.shape, probs.dtype)
     if run(rows, classes, _input_pointer(ctype, probs), _index_pointer(target), float(scale), _from_buffer(ctype, dz)):
-        reference.check_class_range("cross_entropy", target, classes)
+        raise _cross_entropy_refusal(target, classes)
     return dz
 
 

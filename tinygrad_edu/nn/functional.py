@@ -95,7 +95,8 @@ def _float_target(name, input, target):
 
 
 def _class_target(target):
-    """The target as a Tensor; the ops that take class indices check them (function.check_class_indices)."""
+    """The target as a Tensor; the ops that take class indices check them (function.check_class_indices, or for the
+    fused cross-entropy function.check_class_target and then the backend, where it reads them)."""
     return target if isinstance(target, Tensor) else Tensor(np.asarray(target))
 
 
