@@ -65,13 +65,12 @@ def op_overhead_us(rounds=31, chains=20):
     Each library runs in its own process and they take turns, `chains` chains per turn, so a slow moment of the
     machine is shared by both; each µs figure is the median of its turns, the ratio the median of the turns' ratios.
     """
-    from .mlp import interleaved_samples, median_seconds, torch_available
+    from .mlp import interleaved_samples, medians, torch_available
     from .timing import paired_ratio
     libraries = ["tinygrad_edu", "torch"] if torch_available() else ["tinygrad_edu"]
     samples = interleaved_samples(libraries, batch=32, threads=1, command=f"chain {chains}", rounds=rounds)
-    medians = {library: median_seconds(samples[library]) for library in libraries}
     per_op = {library: median / chains / (CHAIN_OPS + 1) * 1e6 if median else None
-              for library, median in medians.items()}
+              for library, median in medians(samples).items()}
     return {"tinygrad_edu": per_op["tinygrad_edu"], "torch": per_op.get("torch"),
             "time_ratio": paired_ratio(samples["tinygrad_edu"], samples.get("torch", []))}
 

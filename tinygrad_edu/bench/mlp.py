@@ -187,10 +187,14 @@ def median_seconds(samples):
     return statistics.median(times) if times else None
 
 
+def medians(samples):
+    """{contender: median_seconds of its rounds} for samples = {contender: [seconds of each round]}."""
+    return {contender: median_seconds(rounds) for contender, rounds in samples.items()}
+
+
 def interleaved_seconds(contenders, batch, threads, command, rounds):
     """{contender: median seconds of `command`, or None}, the contenders taking turns, one block each per round."""
-    samples = interleaved_samples(contenders, batch, threads, command, rounds)
-    return {contender: median_seconds(samples[contender]) for contender in contenders}
+    return medians(interleaved_samples(contenders, batch, threads, command, rounds))
 
 
 def thread_speedup(batch, threads, steps, rounds):
@@ -278,7 +282,7 @@ def report(args):
     for batch in args.batches:
         for threads in args.threads:
             samples = interleaved_samples(contenders, batch, threads, f"steps {args.steps}", args.rounds)
-            seconds = {c: median_seconds(samples[c]) for c in contenders}
+            seconds = medians(samples)
             rates = {c: args.steps / seconds[c] if seconds[c] else None for c in contenders}
             rates_by_run[(batch, threads)] = rates
             cells = [f"{rates[c]:.0f}" if rates[c] else "n/a" for c in contenders]
