@@ -45,6 +45,28 @@ def test_thread_speedup_of_the_mlp_step_is_a_ratio_of_two_workers():
     assert mlp.thread_speedup(batch=4, threads=2, steps=2, rounds=2) > 0
 
 
+def test_turns_pause_after_each_block_on_several_threads_only(monkeypatch):
+    blocks, pauses = [], []
+
+    class FakeWorker:
+        def __init__(self, contender, threads, batch):
+            self.run = (contender, threads)
+
+        def time(self, command):
+            blocks.append(self.run)
+            return 1.0
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(mlp, "_Worker", FakeWorker)
+    monkeypatch.setattr(mlp.time, "sleep", lambda seconds: pauses.append((blocks[-1], seconds)))
+    samples = mlp._take_turns({1: ("numpy", 1), 2: ("numpy", 2)}, batch=4, command="steps 1", rounds=2)
+    assert samples == {1: [1.0, 1.0], 2: [1.0, 1.0]}
+    assert blocks == [("numpy", 1), ("numpy", 2), ("numpy", 2), ("numpy", 1)]  # the order turns each round
+    assert pauses == [(("numpy", 2), mlp.SETTLE_SECONDS)] * 2
+
+
 def test_a_contender_that_cannot_start_reports_none():
     seconds = mlp.interleaved_seconds(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1)
     assert seconds == {"no-such-library": None}

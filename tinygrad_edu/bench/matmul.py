@@ -99,7 +99,8 @@ def blas_description():
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return "numpy's BLAS: unknown (pip install threadpoolctl to see it)"
+        return ("numpy's BLAS: unknown, and its thread count cannot be limited without threadpoolctl, so numpy's "
+                "columns use every core whatever the table's thread count (pip install threadpoolctl)")
     blas = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
     if not blas:
         return "numpy's BLAS: none found"

@@ -205,6 +205,12 @@ def thread_speedup(batch, threads, steps, rounds):
     return paired_ratio(samples[1], samples[threads])
 
 
+# A library's idle worker threads spin for a while after its last call before they sleep, and would take a core from
+# whoever runs next: numpy's OpenBLAS used 0.1 s of CPU in the 0.2 s after its last 2-thread product, PyTorch's pool
+# and ours about 0.01 s. A block on several threads is followed by this pause, so the next block starts on quiet cores.
+SETTLE_SECONDS = 0.15
+
+
 def _take_turns(runs, batch, command, rounds):
     """{key: [seconds of `command` in each round, None where it could not run]} for runs = {key: (contender,
     threads)}, each in a worker of its own, taking turns one block each per round."""
@@ -216,6 +222,8 @@ def _take_turns(runs, batch, command, rounds):
             shift = round_index % len(keys)
             for key in keys[shift:] + keys[:shift]:
                 samples[key].append(workers[key].time(command))
+                if runs[key][1] > 1:
+                    time.sleep(SETTLE_SECONDS)
     finally:
         for worker in workers.values():
             worker.close()
