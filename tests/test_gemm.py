@@ -240,6 +240,32 @@ def test_same_bits_for_any_thread_count_and_repeated_calls(dtype):
         tg.set_num_threads(before)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_same_bits_when_threads_share_a_product_in_pieces(dtype):
+    """Products with enough tile columns or rows are shared out in pieces that the threads take as they get free
+    (csrc/gemm_driver.inc): whoever computes which piece, C gets the bits of the one-thread product."""
+    rng = np.random.default_rng(11)
+    before = tg.backend_info()["num_threads"]
+    try:
+        # pieces of columns over several K chunks (a partial last piece), pieces of rows (packed A; A read in place in
+        # the small 600x40x100), and with trans_b alone 24x1100x300 is computed swapped: pieces of Cᵀ's rows
+        for M, N, K in [(100, 700, 600), (1300, 90, 300), (600, 40, 100), (24, 1100, 300)]:
+            for trans_a, trans_b in TRANSPOSES:
+                a, b = operands(rng, M, N, K, dtype, trans_a, trans_b)
+                c0 = rng.standard_normal((M, N)).astype(dtype)
+                tg.set_num_threads(1)
+                plain = c_backend.gemm(a, b, trans_a, trans_b)
+                accumulated = c_backend.gemm(a, b, trans_a, trans_b, alpha=0.7, beta=0.3, out=c0.copy())
+                assert_close(plain, exact_product(a, b, trans_a, trans_b), a, b, K)
+                for threads in (2, 3, 4):
+                    tg.set_num_threads(threads)
+                    assert np.array_equal(c_backend.gemm(a, b, trans_a, trans_b), plain), (M, N, K, threads)
+                    out = c_backend.gemm(a, b, trans_a, trans_b, alpha=0.7, beta=0.3, out=c0.copy())
+                    assert np.array_equal(out, accumulated), (M, N, K, trans_a, trans_b, threads)
+    finally:
+        tg.set_num_threads(before)
+
+
 def array_at_offset(shape, dtype, offset):
     """An uninitialised C-contiguous array whose data starts `offset` bytes past a cache line."""
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
