@@ -49,7 +49,7 @@ static int is_small_product(int64_t M, int64_t N, int64_t K)
 /* Threads share out a product in pieces (F(gemm_in_pieces) in gemm_driver.inc) rather than one band each: on a shared
  * machine one core often runs slower than the other for seconds at a time, and with even bands the faster thread then
  * waits. Measured in a training step on two threads: the 784-256-128-10 MLP at batch 512 took 0.83-0.92 of the time
- * while one core was slowed, 0.98-1.04 per product otherwise (dW1's 25 tile columns split 13:12 in bands, 0.91-0.98).
+ * while one core was slowed, 0.95-1.04 per product otherwise (dW1's 25 tile columns split 13:12 in bands, 0.91-0.98).
  * Pieces of rows are PIECE_ROWS tall (see F(piece_extent)); a product is cut into pieces when it gives at least
  * MIN_PIECES_PER_THREAD per thread (the guided schedule leaves too little to even out with fewer) and the operand every
  * piece reads packs in at most SHARED_PACK_MAX_ELEMENTS (2 MiB of float, a 784x256 weight matrix whole). */
