@@ -10,7 +10,7 @@ import re
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = ["gemm.c", "optim.c", "elementwise.c"]
+SOURCES = ["gemm.c", "optim.c", "elementwise.c", "peak.c"]
 
 
 def read_cdef():

@@ -108,6 +108,13 @@ int tge_cross_entropy_backward_rows_f32(int64_t rows, int64_t cols, const float 
 int tge_cross_entropy_backward_rows_f64(int64_t rows, int64_t cols, const double *probs, const int64_t *target,
                                         double scale, double *dz);
 
+/* ---- the arithmetic peak (csrc/peak.c), for the benchmarks ----
+ * `rounds` rounds of float32 vector multiply-adds on independent accumulators, on the SIMD path of tge_simd_path()
+ * (fused multiply-adds on avx512 and avx2; on the portable path SSE multiplies, then adds), on tge_get_num_threads()
+ * threads at once. Returns the flops done: 2 per multiply-add and lane, all threads together (rounds < 0 counts as 0).
+ * Those flops over the call's seconds are the ceiling for the GEMM's float32 GFLOP/s on as many threads. */
+double tge_fma_probe_f32(int64_t rounds);
+
 /* CDEF-END */
 
 #endif

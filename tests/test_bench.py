@@ -1,8 +1,10 @@
 """The benchmark machinery (not the speeds: timing thresholds have no place in tests)."""
+import argparse
+
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.bench import graph, matmul, mlp
+from tinygrad_edu.bench import graph, matmul, mlp, peak
 from tinygrad_edu.bench.timing import median_times, paired_ratio, timed_samples
 
 
@@ -93,3 +95,69 @@ def test_thread_speedup_times_both_settings_and_restores_the_thread_count():
     before = tg.backend_info()["num_threads"]
     assert matmul.thread_speedup(64, "float32", 2, repeats=1) > 0
     assert tg.backend_info()["num_threads"] == before
+
+
+PROBE_CHAINS = 12  # csrc/peak.c
+SIMD_LANES = {"avx512": 16, "avx2": 8, "portable": 4}  # floats per vector on each path
+
+
+def test_the_peak_probe_counts_its_flops_on_every_thread_and_refuses_a_bad_round_count():
+    c = pytest.importorskip("tinygrad_edu.backend.c", reason="C core not built")
+    lanes = SIMD_LANES[c.simd_path()]
+    before = tg.backend_info()["num_threads"]
+    try:
+        for threads in (1, 2, 3):
+            tg.set_num_threads(threads)
+            assert c.fma_probe_flops(10) == 2 * lanes * PROBE_CHAINS * 10 * threads
+            assert c.fma_probe_flops(0) == 0
+    finally:
+        tg.set_num_threads(before)
+    for bad in (-1, 2.5, True, "3", None):
+        with pytest.raises(ValueError, match="rounds must be a non-negative integer"):
+            c.fma_probe_flops(bad)
+
+
+def test_peak_report_gives_both_dtypes_per_thread_count_and_restores_the_thread_count():
+    pytest.importorskip("tinygrad_edu.backend.c", reason="C core not built")
+    before = tg.backend_info()["num_threads"]
+    lines = peak.report(argparse.Namespace(threads=[1, 2]))
+    assert tg.backend_info()["num_threads"] == before
+    rows = {int(row.split("|")[1]): [float(cell) for cell in row.split("|")[2:4]]
+            for row in lines if row[:4] in ("| 1 ", "| 2 ")}
+    assert set(rows) == {1, 2}
+    for float32, float64 in rows.values():
+        assert float32 > 0 and float64 == pytest.approx(float32 / 2, abs=0.1)
+
+
+def test_step_product_flops_counts_the_forward_and_both_gradients_but_the_datas():
+    forward = 784 * 256 + 256 * 128 + 128 * 10  # multiply-adds of one example
+    input_gradients = 256 * 128 + 128 * 10  # dY·W of layers 2 and 3; the data needs no gradient
+    assert mlp.step_product_flops(1) == 2 * (2 * forward + input_gradients)
+    assert mlp.step_product_flops(128) == 128 * mlp.step_product_flops(1)
+
+
+def test_mlp_report_sets_each_step_against_the_floor_of_its_products(monkeypatch):
+    pytest.importorskip("tinygrad_edu.backend.c", reason="C core not built")
+
+    class OneSecondWorker:  # every block of steps takes one second
+        def __init__(self, contender, threads, batch):
+            pass
+
+        def time(self, command):
+            return 1.0
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(mlp, "_Worker", OneSecondWorker)
+    monkeypatch.setattr(mlp, "SETTLE_SECONDS", 0)
+    monkeypatch.setattr(mlp, "peak_gflops", lambda threads: 100.0 * threads)
+    args = argparse.Namespace(batches=[32, 128], threads=[1, 2], steps=100, rounds=1, no_epoch=True)
+    lines = mlp.report(args)
+    floor_rows = [line for line in lines if line.count("|") == 8 and "MFLOP" not in line and "---" not in line]
+    assert len(floor_rows) == 4
+    # batch 128 on 2 threads: 128.9 MFLOP at 200 GFLOP/s is 0.64 ms, of a 10 ms step (100 steps a second)
+    flops = mlp.step_product_flops(128)
+    expected = (f"| 128 | {flops / 1e6:.1f} | 2 | 200.0 | {flops / 200e9 * 1e3:.2f} | 10.00 | "
+                f"{flops / 200e9 / 0.01:.0%} |")
+    assert expected in floor_rows

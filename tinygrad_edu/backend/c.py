@@ -2,7 +2,7 @@
 
 Python checks dtype, shape and contiguity here, before any pointer crosses; the C kernels (csrc/) also refuse
 outputs that overlap their inputs (two compares there, instead of numpy's may_share_memory here).
-Every function has the same signature and meaning as its twin in reference.py.
+Every function that computes has the same signature and meaning as its twin in reference.py.
 """
 import functools
 
@@ -43,6 +43,14 @@ def get_num_threads():
 def set_num_threads(n):
     """Set the thread count; returns the count in force (1 in a process forked after the C core started)."""
     return lib.tge_set_num_threads(int(n))
+
+
+def fma_probe_flops(rounds):
+    """Flops done by `rounds` rounds of the arithmetic-peak probe (csrc/peak.c) on the current thread count; over the
+    call's seconds, the ceiling for the GEMM's float32 GFLOP/s. It measures the machine, so reference.py has no twin."""
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
+        raise ValueError(f"fma_probe_flops: rounds must be a non-negative integer, got {rounds!r}")
+    return lib.tge_fma_probe_f32(int(rounds))
 
 
 def _strided_operand(ctype, x, transposed):

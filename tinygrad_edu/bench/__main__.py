@@ -3,6 +3,7 @@ import argparse
 import importlib
 
 BENCHMARKS = {
+    "peak": "the arithmetic peak of this machine's cores, the ceiling for GEMM GFLOP/s",
     "matmul": "GEMM GFLOP/s of the C core vs numpy",
     "optim": "fused optimizer updates vs numpy and torch.optim",
     "mlp": "one MLP training step vs PyTorch and a hand-written numpy MLP",

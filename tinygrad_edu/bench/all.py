@@ -9,7 +9,7 @@ import importlib
 import io
 import platform
 
-ORDER = ("matmul", "optim", "mlp", "graph")
+ORDER = ("peak", "matmul", "optim", "mlp", "graph")
 
 
 def add_arguments(parser):

@@ -3,9 +3,10 @@
     python -m tinygrad_edu.bench matmul [--sizes 64 128 ...] [--dtypes float32 float64] [--threads 1 2] [--quick]
 
 Square products and the products of one MLP training step (784-256-128-10 at batch B: forward X·Wᵀ,
-backward dY·W and dYᵀ·X). numpy's BLAS runs with the same thread count as ours (threadpoolctl). Our speed-up
-from 1 to N threads is also timed with the two settings taking turns, for the squares of 512 and more. When
-OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older kernel, so the benchmark runs
+backward dY·W and dYᵀ·X). Our GFLOP/s are also given as a share of the machine's arithmetic peak on as many
+threads, measured just before each table (bench peak). numpy's BLAS runs with the same thread count as ours
+(threadpoolctl). Our speed-up from 1 to N threads is also timed with the two settings taking turns, for the
+squares of 512 and more. When OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older kernel, so the benchmark runs
 itself again in a fresh process with both unset: it always compares against the strongest numpy.
 """
 import os
@@ -15,6 +16,7 @@ import sys
 
 import numpy as np
 
+from .peak import peak_gflops
 from .timing import median_times, paired_ratio, timed_samples
 
 OPENBLAS_LIMITS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -47,9 +49,10 @@ def gflops(M, N, K, seconds):
     return 2.0 * M * N * K / seconds / 1e9
 
 
-def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
-    """One table row: GFLOP/s of ours and numpy's (both writing into a preallocated output, medians) and the ratio:
-    with one thread the two take turns, and the ratio is the median of the turns' ratios (timing.paired_ratio)."""
+def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1, peak=None):
+    """One table row: GFLOP/s of ours and numpy's (both writing into a preallocated output, medians), ours as a share
+    of `peak` (GFLOP/s, peak.py), and the ratio: with one thread the two take turns, and the ratio is the median of
+    the turns' ratios (timing.paired_ratio)."""
     from ..backend import c
     rng = np.random.default_rng(0)
     a = rng.standard_normal((K, M) if trans_a else (M, K)).astype(dtype)
@@ -62,7 +65,9 @@ def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1):
                                   lambda: np.matmul(a_op, b_op, out=out)], repeats, min_time, interleave=interleave)
     ours_time, theirs_time = statistics.median(ours), statistics.median(theirs)
     ratio = paired_ratio(theirs, ours) if interleave else theirs_time / ours_time
-    return f"| {label} | {gflops(M, N, K, ours_time):.1f} | {gflops(M, N, K, theirs_time):.1f} | {ratio:.2f} |"
+    ours_gflops = gflops(M, N, K, ours_time)
+    share = f"{ours_gflops / peak:.0%}" if peak else "n/a"
+    return f"| {label} | {ours_gflops:.1f} | {share} | {gflops(M, N, K, theirs_time):.1f} | {ratio:.2f} |"
 
 
 def thread_speedup(n, dtype, threads, repeats):
@@ -131,16 +136,20 @@ def report(args):
         ours_us, numpy_us = boundary_overhead_us(dtype)
         lines.append(f"- {dtype} call overhead (1×1×1): ours {ours_us:.2f} µs, numpy {numpy_us:.2f} µs")
     for threads in args.threads:
+        float32_peak = peak_gflops(threads)
         tg.set_num_threads(threads)
         with numpy_threads(threads):
             for dtype in args.dtypes:
+                peak = float32_peak / 2 if dtype == "float64" else float32_peak  # half the lanes per vector
                 lines += ["", f"### {dtype}, {threads} thread{'s' if threads > 1 else ''}", "",
-                          "| product | ours GFLOP/s | numpy GFLOP/s | ours / numpy |", "|---|---:|---:|---:|"]
+                          f"Peak (bench peak, measured now): {peak:.1f} GFLOP/s.", "",
+                          "| product | ours GFLOP/s | ours % of peak | numpy GFLOP/s | ours / numpy |",
+                          "|---|---:|---:|---:|---:|"]
                 for n in args.sizes:
-                    lines.append(compare(f"{n}×{n}×{n}", n, n, n, False, False, dtype, args.repeats, threads))
+                    lines.append(compare(f"{n}×{n}×{n}", n, n, n, False, False, dtype, args.repeats, threads, peak))
                 for batch in args.batches:
                     for product in mlp_products(batch):
-                        lines.append(compare(*product, dtype, args.repeats, threads))
+                        lines.append(compare(*product, dtype, args.repeats, threads, peak))
     most = max(args.threads)
     if most > 1:
         lines += ["", f"### Our speed-up from 1 to {most} threads (the two taking turns)", ""]

@@ -7,7 +7,8 @@ update. Every contender runs in its own process, so no library's thread pool or 
 the processes take turns, one timed block each per round. Steps per second are the median of each contender's
 blocks; a ratio is the median over rounds of the ratio within each round, which a slow spell of the shared machine
 spoils less (see timing.paired_ratio). The numpy MLP is the no-framework floor: numpy matmuls, a manual backward
-and an in-place Adam.
+and an in-place Adam. The hardware's floor is printed too: the time the step's matrix products alone would take at
+the machine's arithmetic peak (bench peak), next to our whole step.
 """
 import functools
 import json
@@ -19,6 +20,7 @@ import time
 
 import numpy as np
 
+from .peak import peak_gflops
 from .timing import paired_ratio
 
 LAYERS = (784, 256, 128, 10)
@@ -28,6 +30,15 @@ CONTENDERS = {
     "torch": "PyTorch, torch.optim.Adam default",
     "torch_fused": "PyTorch, torch.optim.Adam(fused=True)",
 }
+
+
+def step_product_flops(batch):
+    """Flops of the matrix products of one training step: every layer's forward X·Wᵀ and weight gradient dYᵀ·X, and
+    the input gradient dY·W of every layer but the first (the data needs none)."""
+    layers = list(zip(LAYERS[:-1], LAYERS[1:]))
+    multiply_adds = sum(2 * batch * fan_in * fan_out for fan_in, fan_out in layers)
+    multiply_adds += sum(batch * fan_in * fan_out for fan_in, fan_out in layers[1:])
+    return 2 * multiply_adds
 
 
 def _batches(batch, count, seed=0):
@@ -279,6 +290,7 @@ def add_arguments(parser):
 def report(args):
     """The benchmark's result as Markdown lines."""
     contenders = [c for c in CONTENDERS if not c.startswith("torch") or torch_available()]
+    peaks = {threads: peak_gflops(threads) for threads in args.threads}  # before any worker runs
     lines = ["## MLP training step (784-256-128-10, ReLU, float32, cross-entropy, Adam)", "",
              f"Steps per second (median of {args.rounds} blocks of {args.steps} steps, the contenders taking turns "
              "block by block, each in its own process); ratios are tinygrad_edu's steps/s over the other's, the "
@@ -308,6 +320,17 @@ def report(args):
         speedups = {batch: thread_speedup(batch, most, args.steps, args.rounds) for batch in args.batches}
         lines.append(f"\ntinygrad_edu's speed-up from 1 to {most} threads, the two taking turns block by block: " +
                      ", ".join(f"batch {b} {g:.2f}×" if g else f"batch {b} n/a" for b, g in speedups.items()))
+    if None not in peaks.values():
+        lines += ["", "The floor: the step's matrix products at this machine's arithmetic peak (bench peak, measured "
+                  "at the start), against tinygrad_edu's whole step.", "",
+                  "| batch | products, MFLOP | threads | peak GFLOP/s | products at peak, ms | tinygrad_edu's step, ms "
+                  "| floor / step |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        for (batch, threads), rates in rates_by_run.items():
+            flops, step_rate = step_product_flops(batch), rates["tinygrad_edu"]
+            floor = flops / (peaks[threads] * 1e9)
+            step = f"{1e3 / step_rate:.2f} | {floor * step_rate:.0%}" if step_rate else "n/a | n/a"
+            lines.append(f"| {batch} | {flops / 1e6:.1f} | {threads} | {peaks[threads]:.1f} | {floor * 1e3:.2f} | "
+                         f"{step} |")
     if not args.no_epoch:
         lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads; median of 3, taking turns):"]
         epochs = interleaved_seconds(contenders, 128, 2, "epoch", rounds=3)
