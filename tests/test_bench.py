@@ -38,7 +38,8 @@ def test_paired_ratio_is_the_median_of_the_ratios_within_each_turn():
 
 
 def test_mlp_workers_take_turns_and_report_seconds():
-    seconds = mlp.interleaved_seconds(["numpy", "tinygrad_edu"], batch=4, threads=1, command="steps 3", rounds=2)
+    seconds = mlp.medians(mlp.interleaved_samples(["numpy", "tinygrad_edu"], batch=4, threads=1, command="steps 3",
+                                                  rounds=2))
     assert set(seconds) == {"numpy", "tinygrad_edu"}
     assert all(isinstance(s, float) and s > 0 for s in seconds.values())
 
@@ -70,7 +71,7 @@ def test_turns_pause_after_each_block_on_several_threads_only(monkeypatch):
 
 
 def test_a_contender_that_cannot_start_reports_none():
-    seconds = mlp.interleaved_seconds(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1)
+    seconds = mlp.medians(mlp.interleaved_samples(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1))
     assert seconds == {"no-such-library": None}
 
 
@@ -136,7 +137,7 @@ def test_step_product_flops_counts_the_forward_and_both_gradients_but_the_datas(
     assert mlp.step_product_flops(128) == 128 * mlp.step_product_flops(1)
 
 
-def test_mlp_report_sets_each_step_against_the_floor_of_its_products(monkeypatch):
+def test_mlp_report_sets_each_step_against_the_floor_of_its_products_and_each_epoch_against_ours(monkeypatch):
     pytest.importorskip("tinygrad_edu.backend.c", reason="C core not built")
 
     class OneSecondWorker:  # every block of steps takes one second
@@ -152,7 +153,7 @@ def test_mlp_report_sets_each_step_against_the_floor_of_its_products(monkeypatch
     monkeypatch.setattr(mlp, "_Worker", OneSecondWorker)
     monkeypatch.setattr(mlp, "SETTLE_SECONDS", 0)
     monkeypatch.setattr(mlp, "peak_gflops", lambda threads: 100.0 * threads)
-    args = argparse.Namespace(batches=[32, 128], threads=[1, 2], steps=100, rounds=1, no_epoch=True)
+    args = argparse.Namespace(batches=[32, 128], threads=[1, 2], steps=100, rounds=1, no_epoch=False)
     lines = mlp.report(args)
     floor_rows = [line for line in lines if line.count("|") == 8 and "MFLOP" not in line and "---" not in line]
     assert len(floor_rows) == 4
@@ -161,3 +162,7 @@ def test_mlp_report_sets_each_step_against_the_floor_of_its_products(monkeypatch
     expected = (f"| 128 | {flops / 1e6:.1f} | 2 | 200.0 | {flops / 200e9 * 1e3:.2f} | 10.00 | "
                 f"{flops / 200e9 / 0.01:.0%} |")
     assert expected in floor_rows
+    epochs = [line for line in lines if line.startswith("- ")]
+    assert len(epochs) == len(mlp.CONTENDERS if mlp.torch_available() else ["tinygrad_edu", "numpy"])
+    assert epochs[0] == f"- {mlp.CONTENDERS['tinygrad_edu']}: 1.00 s"
+    assert all(line.endswith(": 1.00 s (tinygrad_edu takes 1.00 of its time)") for line in epochs[1:])

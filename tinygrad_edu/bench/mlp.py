@@ -203,11 +203,6 @@ def medians(samples):
     return {contender: median_seconds(rounds) for contender, rounds in samples.items()}
 
 
-def interleaved_seconds(contenders, batch, threads, command, rounds):
-    """{contender: median seconds of `command`, or None}, the contenders taking turns, one block each per round."""
-    return medians(interleaved_samples(contenders, batch, threads, command, rounds))
-
-
 def thread_speedup(batch, threads, steps, rounds):
     """tinygrad_edu's steps/s with `threads` threads over its steps/s with one, the two taking turns block by block
     (the table's rows are timed minutes apart, when the machine's load may differ)."""
@@ -333,11 +328,14 @@ def report(args):
                          f"{step} |")
     if not args.no_epoch:
         lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads; median of 3, taking turns):"]
-        epochs = interleaved_seconds(contenders, 128, 2, "epoch", rounds=3)
+        samples = interleaved_samples(contenders, 128, 2, "epoch", rounds=3)
+        epochs = medians(samples)
         for contender in contenders:
             seconds = epochs[contender]
+            ratio = paired_ratio(samples["tinygrad_edu"], samples[contender]) if contender != "tinygrad_edu" else None
             lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
-                         "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)"))
+                         "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)") +
+                         (f" (tinygrad_edu takes {ratio:.2f} of its time)" if ratio else ""))
     from .graph import CHAIN_OPS, op_overhead_us
     overhead = op_overhead_us()
     ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
