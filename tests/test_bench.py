@@ -1,5 +1,9 @@
 """The benchmark machinery (not the speeds: timing thresholds have no place in tests)."""
 import argparse
+import io
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -68,6 +72,23 @@ def test_turns_pause_after_each_block_on_several_threads_only(monkeypatch):
     assert samples == {1: [1.0, 1.0], 2: [1.0, 1.0]}
     assert blocks == [("numpy", 1), ("numpy", 2), ("numpy", 2), ("numpy", 1)]  # the order turns each round
     assert pauses == [(("numpy", 2), mlp.SETTLE_SECONDS)] * 2
+
+
+def test_one_thread_workers_share_one_core_and_threaded_ones_keep_them_all(monkeypatch):
+    pins = []
+    monkeypatch.setattr(mlp, "_pin_to_one_core", lambda: pins.append(True))
+    for threads in (1, 2):
+        monkeypatch.setattr(mlp.sys, "stdin", io.StringIO(""))  # no command: the worker only says it is ready
+        mlp._serve("numpy", 4, threads)
+    assert pins == [True]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="the OS does not let a process choose its CPUs")
+def test_pinning_leaves_one_core_the_lowest_allowed():
+    allowed = os.sched_getaffinity(0)
+    script = "import os; from tinygrad_edu.bench import mlp; mlp._pin_to_one_core(); print(*os.sched_getaffinity(0))"
+    pinned = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert pinned == [str(min(allowed))]
 
 
 def test_a_contender_that_cannot_start_reports_none():

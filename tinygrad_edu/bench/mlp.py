@@ -236,9 +236,22 @@ def _take_turns(runs, batch, command, rounds):
     return samples
 
 
+def _pin_to_one_core():
+    """Run this process on the lowest-numbered CPU it may use (where the OS allows choosing).
+
+    On a shared machine one core often runs slower than the other for seconds at a time. One-thread workers left to
+    the scheduler may sit on different cores, and a turn-by-turn ratio then compares a slowed core with a quick one
+    (a tiny-op ratio of 1.46 against 0.8 in quieter runs); on the same core the contenders meet the same spells."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def _serve(contender, batch, threads):
     """The worker side of _Worker: answer commands until EOF, building (and warming up) what a command times on
-    its first use, so a worker that only times the tiny-op chain never builds the MLP."""
+    its first use, so a worker that only times the tiny-op chain never builds the MLP. A one-thread worker runs on
+    the same core as every other one (_pin_to_one_core)."""
+    if threads == 1:
+        _pin_to_one_core()
     step = chain = None
     print("ready", flush=True)
     for line in sys.stdin:
