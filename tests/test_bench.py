@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.bench import graph, matmul, mlp, peak
+from tinygrad_edu.bench import graph, matmul, mlp, peak, timing
 from tinygrad_edu.bench.timing import median_times, paired_ratio, timed_samples
 
 
@@ -110,6 +110,15 @@ def test_op_overhead_has_a_figure_per_library_and_none_without_torch():
     assert (overhead["torch"] is None) == (not mlp.torch_available())
     assert overhead["torch"] is None or overhead["torch"] > 0
     assert (overhead["time_ratio"] is None) == (overhead["torch"] is None)
+
+
+def test_restoring_thread_count_puts_the_count_back_even_when_the_block_raises():
+    before = tg.backend_info()["num_threads"]
+    with pytest.raises(RuntimeError, match="stop"):
+        with timing.restoring_thread_count():
+            tg.set_num_threads(before + 1)
+            raise RuntimeError("stop")
+    assert tg.backend_info()["num_threads"] == before
 
 
 def test_thread_speedup_times_both_settings_and_restores_the_thread_count():

@@ -6,8 +6,9 @@ Square products and the products of one MLP training step (784-256-128-10 at bat
 backward dY·W and dYᵀ·X). Our GFLOP/s are also given as a share of the machine's arithmetic peak on as many
 threads, measured just before each table (bench peak). numpy's BLAS runs with the same thread count as ours
 (threadpoolctl). Our speed-up from 1 to N threads is also timed with the two settings taking turns, for the
-squares of 512 and more. When OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older kernel, so the benchmark runs
-itself again in a fresh process with both unset: it always compares against the strongest numpy.
+squares of 512 and more. When OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, OpenBLAS is held to an older
+kernel, so the benchmark runs itself again in a fresh process with both unset: it always compares against the
+strongest numpy.
 """
 import os
 import statistics
@@ -16,8 +17,8 @@ import sys
 
 import numpy as np
 
-from .peak import peak_gflops
-from .timing import median_times, paired_ratio, timed_samples
+from .peak import peak_for, peak_gflops
+from .timing import median_times, paired_ratio, restoring_thread_count, timed_samples
 
 OPENBLAS_LIMITS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 MLP_LAYERS = ((784, 256), (256, 128), (128, 10))
@@ -70,6 +71,7 @@ def compare(label, M, N, K, trans_a, trans_b, dtype, repeats, threads=1, peak=No
     return f"| {label} | {ours_gflops:.1f} | {share} | {gflops(M, N, K, theirs_time):.1f} | {ratio:.2f} |"
 
 
+@restoring_thread_count()
 def thread_speedup(n, dtype, threads, repeats):
     """Our n×n×n product's 1 -> `threads` speed-up, the two settings taking turns repeat by repeat, so both meet
     the same moments of a shared machine (the tables time them minutes apart, when its load may differ)."""
@@ -84,11 +86,7 @@ def thread_speedup(n, dtype, threads, repeats):
             tg.set_num_threads(count)
             c.gemm(a, b, out=out)
         return product
-    before = tg.backend_info()["num_threads"]
-    try:
-        one, many = timed_samples([product_on(1), product_on(threads)], repeats, 0.1)
-    finally:
-        tg.set_num_threads(before)
+    one, many = timed_samples([product_on(1), product_on(threads)], repeats, 0.1)
     return paired_ratio(one, many)
 
 
@@ -124,6 +122,7 @@ def numpy_threads(n):
     return threadpool_limits(limits=n, user_api="blas")
 
 
+@restoring_thread_count()
 def report(args):
     import tinygrad_edu as tg
     if args.quick:
@@ -140,7 +139,7 @@ def report(args):
         tg.set_num_threads(threads)
         with numpy_threads(threads):
             for dtype in args.dtypes:
-                peak = float32_peak / 2 if dtype == "float64" else float32_peak  # half the lanes per vector
+                peak = peak_for(dtype, float32_peak)
                 lines += ["", f"### {dtype}, {threads} thread{'s' if threads > 1 else ''}", "",
                           f"Peak (bench peak, measured now): {peak:.1f} GFLOP/s.", "",
                           "| product | ours GFLOP/s | ours % of peak | numpy GFLOP/s | ours / numpy |",
@@ -156,7 +155,6 @@ def report(args):
         for dtype in args.dtypes:
             speedups = [f"{n}³ {thread_speedup(n, dtype, most, args.repeats):.2f}×" for n in args.sizes if n >= 512]
             lines.append(f"- {dtype}: " + (", ".join(speedups) or "no size ≥ 512 asked for"))
-    tg.set_num_threads(info["num_threads"])
     return lines
 
 

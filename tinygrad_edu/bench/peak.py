@@ -7,11 +7,12 @@ no memory, on the SIMD path our GEMM uses. A float32 GEMM at, say, 85 % of this 
 products of an MLP training step divided by it give the least time the step can take (`bench mlp` prints that).
 A float64 vector holds half as many lanes, so its peak is half the float32 one.
 """
-from .timing import median_time
+from .timing import median_time, restoring_thread_count
 
 PROBE_ROUNDS = 1 << 14  # about 0.2 ms per call on one AVX-512 core: median_time repeats it enough
 
 
+@restoring_thread_count()
 def peak_gflops(threads, repeats=5, min_time=0.05):
     """float32 GFLOP/s of the probe on `threads` threads at once (the median of `repeats`), or None without the C
     core. The C core's thread count is restored afterwards."""
@@ -20,14 +21,15 @@ def peak_gflops(threads, repeats=5, min_time=0.05):
         from ..backend import c
     except ImportError:
         return None
-    before = tg.backend_info()["num_threads"]
     tg.set_num_threads(threads)
-    try:
-        flops = c.fma_probe_flops(PROBE_ROUNDS)  # on the count in force: 1 in a forked process
-        seconds = median_time(lambda: c.fma_probe_flops(PROBE_ROUNDS), repeats, min_time)
-    finally:
-        tg.set_num_threads(before)
+    flops = c.fma_probe_flops(PROBE_ROUNDS)  # on the count in force: 1 in a forked process
+    seconds = median_time(lambda: c.fma_probe_flops(PROBE_ROUNDS), repeats, min_time)
     return flops / seconds / 1e9
+
+
+def peak_for(dtype, float32_peak):
+    """The peak for float32 or float64 from the float32 one: a float64 vector holds half as many lanes."""
+    return float32_peak / 2 if dtype == "float64" else float32_peak
 
 
 def add_arguments(parser):
@@ -43,7 +45,7 @@ def report(args):
     peaks = {threads: peak_gflops(threads) for threads in args.threads}
     lines = [f"## Arithmetic peak (SIMD path {simd}, vector multiply-adds, no memory)", "",
              "| threads | float32 GFLOP/s | float64 GFLOP/s |", "|---:|---:|---:|"]
-    lines += [f"| {threads} | {peak:.1f} | {peak / 2:.1f} |" for threads, peak in peaks.items()]
+    lines += [f"| {threads} | {peak:.1f} | {peak_for('float64', peak):.1f} |" for threads, peak in peaks.items()]
     return lines
 
 

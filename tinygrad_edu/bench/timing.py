@@ -1,7 +1,20 @@
 """Shared timing helpers: medians over repeats, and ratios paired turn by turn, so a noisy machine still gives
 comparable ratios."""
+import contextlib
 import statistics
 import time
+
+
+@contextlib.contextmanager
+def restoring_thread_count():
+    """Put the C core's thread count back as it was when the block (or the decorated function) ends, however it ends:
+    a benchmark that times several counts leaves the user's setting alone."""
+    import tinygrad_edu as tg
+    before = tg.backend_info()["num_threads"]
+    try:
+        yield
+    finally:
+        tg.set_num_threads(before)
 
 
 def _calls_for(fn, min_time):
