@@ -29,11 +29,12 @@ class BuggySquare(Function):
     """∂(a²)/∂a = 2a — but backward below forgets the 2, the kind of slip gradcheck exists to catch."""
 
     def forward(self, a):
-        self.saved = a
+        self.save_for_backward(a)
         return a * a
 
     def backward(self, grad):
-        return (grad * self.saved,)
+        (a,) = self.saved
+        return (grad * a,)
 
 
 def lecture_figures(outputs):

@@ -1,12 +1,9 @@
 """Bad input gets a clear exception from one hierarchy, naming the op and the shapes/dtypes involved."""
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu.errors import DTypeError, GraphError, ShapeError, TinygradEduError
-from tinygrad_edu.tensor import EditClock
 
 
 def test_hierarchy_subclasses_the_matching_builtins():
@@ -88,7 +85,7 @@ def test_leaf_modified_in_place_after_being_saved_is_detected():
     x = tg.tensor([3.0, 4.0])
     loss = (w * x).sum()
     x.add_(1.0)  # Mul saved x for ∂/∂w; its values are now stale
-    with pytest.raises(GraphError, match=r"Mul saved input 1 .* modified in place"):
+    with pytest.raises(GraphError, match=r"saved input 1 of Mul .* modified in place"):
         loss.backward()
 
 
@@ -96,26 +93,9 @@ def test_an_edit_to_another_tensor_does_not_trip_the_check():
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     x, other = tg.tensor([3.0, 4.0]), tg.tensor([5.0])
     loss = (w * x).sum()
-    other.add_(1.0)  # the edit clock moves on, but nothing Mul saved was touched
+    other.add_(1.0)  # another piece of memory: nothing Mul saved was touched
     loss.backward()
     np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
-
-
-def test_edits_from_several_threads_get_distinct_increasing_versions():
-    tensors = [tg.tensor([0.0]) for _ in range(4)]
-
-    def edit(t):
-        versions = []
-        for _ in range(2000):
-            versions.append(t.mark_modified()._version)
-        return versions
-
-    with ThreadPoolExecutor(4) as pool:
-        per_thread = list(pool.map(edit, tensors))
-    every = [v for versions in per_thread for v in versions]
-    assert len(set(every)) == len(every)
-    assert all(a < b for versions in per_thread for a, b in zip(versions, versions[1:]))
-    assert max(every) <= EditClock.now
 
 
 def test_in_place_edits_that_do_not_matter_are_allowed():
@@ -131,7 +111,7 @@ def test_in_place_change_of_a_leaf_that_requires_grad_needs_no_grad():
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(GraphError, match="no_grad"):
         w.sub_(0.1)
-    with pytest.raises(GraphError, match="rewrite the graph"):
+    with pytest.raises(GraphError, match="part of the graph"):
         (w * 2).zero_()
     with tg.no_grad():
         w.sub_(tg.tensor([0.5, 0.5]), alpha=2).mul_(2)

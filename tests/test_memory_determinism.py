@@ -26,7 +26,7 @@ def test_saved_arrays_are_released_after_backward():
     hidden = (x @ x.T).tanh()
     loss = hidden.cross_entropy(np.arange(64) % 10) + hidden.max(axis=1).sum()
     log_probs = weakref.ref(loss.parents[0].op.saved[0])
-    max_mask = weakref.ref(loss.parents[1].op.parents[0].op.saved)
+    max_mask = weakref.ref(loss.parents[1].op.parents[0].op.saved[0])
     hidden_data = weakref.ref(hidden.data)
     del hidden
     loss.backward()

@@ -236,11 +236,12 @@ def test_gradcheck_reports_the_worst_entries_of_a_wrong_gradient():
         """∂(a²)/∂a = 2a  (deliberately wrong below)"""
 
         def forward(self, a):
-            self.saved = a
+            self.save_for_backward(a)
             return a * a
 
         def backward(self, grad):
-            return (grad * 3 * self.saved,)
+            (a,) = self.saved
+            return (grad * 3 * a,)
 
     (x,) = inputs((3,))
     with pytest.raises(tg.GradcheckError, match="index"):

@@ -10,9 +10,9 @@ import gc
 import numpy as np
 
 from . import anomaly
-from .autograd_mode import _GradMode
+from .autograd_mode import modes
 from .errors import GraphError, ShapeError
-from .tensor import EditClock, Tensor
+from .tensor import Tensor
 
 
 def topological_order(root):
@@ -73,7 +73,7 @@ def _walk(root, grad, retain_graph, on_step):
                          "has requires_grad=True (or it was computed under no_grad())")
     grads = {id(root): _initial_grad(root, grad)}
     stored = set()  # ids of arrays handed to a .grad, so no two .grad ever share memory
-    check_anomaly = _GradMode.detect_anomaly
+    check_anomaly = modes.detect_anomaly
     for node in reversed(topological_order(root)):
         grad = grads.pop(id(node), None)
         if grad is None:
@@ -86,8 +86,8 @@ def _walk(root, grad, retain_graph, on_step):
         if op.freed:
             raise GraphError(f"backward through a graph that was already freed (at op {type(op).__name__}); "
                              f"call backward(retain_graph=True) the first time to backpropagate twice")
-        if op.saved_at is not None and op.saved_at != EditClock.now:  # some tensor was changed in place since
-            _refuse_stale_inputs(op)
+        if op.saved_versions:
+            _refuse_changed_saved(op, node)
         sent = [] if on_step is not None else None  # what each parent received, for the observer only
         for parent, parent_grad in zip(op.parents, op.backward(grad)):
             if parent_grad is None or not parent.requires_grad:
@@ -111,13 +111,16 @@ def _walk(root, grad, retain_graph, on_step):
             op.free()
 
 
-def _refuse_stale_inputs(op):
-    """Raise if backward would read stale values: an input the op saved was modified in place since forward."""
-    for position, parent in enumerate(op.parents):
-        if parent._version > op.saved_at:
-            raise GraphError(f"{type(op).__name__} saved input {position} ({anomaly.describe(parent)}) for backward, "
-                             f"but it was modified in place afterwards; "
-                             f"modify it only after backward, or use an out-of-place op")
+def _refuse_changed_saved(op, node):
+    """Raise if backward would read changed values: a tensor the op saved was modified in place since forward."""
+    for position, counter, version in op.saved_versions:
+        if counter.value != version:
+            what = "output" if position is None else f"input {position}"
+            tensor = node if position is None else op.parents[position]
+            raise GraphError(f"saved {what} of {type(op).__name__} ({anomaly.describe(tensor)}) was modified in "
+                             f"place after forward (version {version} then, {counter.value} now), and its backward "
+                             f"needs the old values; change it only after backward, or out of place "
+                             f"(y = y + x instead of y += x)")
 
 
 def _store_grad(node, grad, stored):

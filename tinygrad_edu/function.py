@@ -12,21 +12,20 @@ import numpy as np
 
 from . import backend
 from . import anomaly
-from .autograd_mode import _GradMode
+from .autograd_mode import modes
 from .errors import DTypeError, ShapeError
-from .tensor import EditClock, Tensor
+from .tensor import Tensor
 
 
 class Function:
     """Base of every op. `apply` runs forward and, when any input requires grad, links the result into the graph."""
 
     differentiable = True
-    saves_inputs = False  # True for ops whose backward reads their input arrays (checked against in-place edits)
     # defaults for an op that is not (or no longer) part of a graph
     parents = ()
     needs_input_grad = ()
-    saved = None
-    saved_at = None  # the EditClock count when forward saved its inputs (ops with saves_inputs only)
+    saved = ()
+    saved_versions = ()  # (input position or None for the output, its version counter, its count at forward)
     freed = False
 
     @classmethod
@@ -39,17 +38,36 @@ class Function:
         except ValueError as exc:  # numpy's broadcasting and axis errors: name the op and the shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ShapeError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
-        if _GradMode.detect_anomaly:
+        if type(out) is not np.ndarray:  # a full reduction gives a numpy scalar, which cannot change in place
+            out = np.asarray(out)
+        if modes.detect_anomaly:
             anomaly.check_forward(cls, inputs, out)
-        if cls.differentiable and _GradMode.enabled:
+        versions = _version_counter_of_memory(out, inputs) if out.base is not None else None
+        if cls.differentiable and modes.grad_enabled:
             needs_input_grad = tuple([t.requires_grad for t in inputs])
-            if True in needs_input_grad:  # join the graph
+            if any(needs_input_grad):  # join the graph
                 op.parents = inputs
                 op.needs_input_grad = needs_input_grad
-                if cls.saves_inputs:
-                    op.saved_at = EditClock.now
-                return Tensor._from_op(out, op)
-        return Tensor._from_op(out, None)
+                result = Tensor._from_op(out, op, versions)
+                if op.saved:
+                    op.saved_versions = op._versions_of_saved(inputs, result)
+                return result
+        return Tensor._from_op(out, None, versions)
+
+    def save_for_backward(self, *arrays):
+        """Keep arrays that backward reads. Those that are an input's or the output's memory are watched: if one
+        is changed in place before backward runs, backward refuses instead of computing with the new values."""
+        self.saved = arrays
+
+    def _versions_of_saved(self, inputs, output):
+        noted = []
+        for array in self.saved:
+            if array is output.data:
+                noted.append((None, output._version_counter, output._version_counter.value))
+            for position, tensor in enumerate(inputs):
+                if array is tensor.data:
+                    noted.append((position, tensor._version_counter, tensor._version_counter.value))
+        return noted
 
     @classmethod
     def rule(cls):
@@ -58,7 +76,7 @@ class Function:
 
     def free(self):
         """Drop what forward saved for backward (called after backward unless retain_graph=True)."""
-        self.saved = None
+        self.saved = ()
         self.freed = True
 
     def forward(self, *arrays, **params):
@@ -66,6 +84,14 @@ class Function:
 
     def backward(self, grad):
         raise NotImplementedError
+
+
+def _version_counter_of_memory(view, inputs):
+    """The version counter of the input whose memory `view` shares (reshape, transpose, slicing, ...), if any."""
+    for tensor in inputs:
+        if np.may_share_memory(view, tensor.data):
+            return tensor._version_counter
+    return None
 
 
 # ---- element-wise binary ops -----------------------------------------------------------------------------
@@ -92,10 +118,8 @@ class Sub(Function):
 class Mul(Function):
     """∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
 
-    saves_inputs = True
-
     def forward(self, a, b):
-        self.saved = (a, b)
+        self.save_for_backward(a, b)
         return a * b
 
     def backward(self, grad):
@@ -107,10 +131,8 @@ class Mul(Function):
 class Div(Function):
     """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
 
-    saves_inputs = True
-
     def forward(self, a, b):
-        self.saved = (a, b)
+        self.save_for_backward(a, b)
         return a / b
 
     def backward(self, grad):
@@ -123,22 +145,20 @@ class Div(Function):
 class Pow(Function):
     """∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a"""
 
-    saves_inputs = True
-
     def forward(self, a, b):
         out = a ** b
-        self.saved = (a, b, out)
+        self.save_for_backward(a, b, out)
         return out
 
     def backward(self, grad):
         a, b, out = self.saved
         need_a, need_b = self.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = None
-        if need_b:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                # where aᵇ = 0 the limit of aᵇ·ln a is 0, not 0·(−∞)
-                grad_b = grad * np.where(out == 0, 0, out * np.log(np.where(a > 0, a, 1)))
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:  # a⁰ is constant, so its gradient is 0 even at a = 0, where b·aᵇ⁻¹ would be 0·∞
+                grad_a = np.where(b == 0, 0, grad * b * a ** (b - 1))
+            if need_b:  # 0ᵇ is 0 or 1 for b ≥ 0, so its limit is 0, not aᵇ·ln 0; a negative a gives NaN
+                grad_b = grad * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
         return grad_a, grad_b
 
 
@@ -158,24 +178,24 @@ class Exp(Function):
 
     def forward(self, a):
         out = np.exp(a)
-        self.saved = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad):
-        return (grad * self.saved,)
+        (out,) = self.saved
+        return (grad * out,)
 
 
 class Log(Function):
     """∂ln a/∂a = 1/a"""
 
-    saves_inputs = True
-
     def forward(self, a):
-        self.saved = a
+        self.save_for_backward(a)
         return np.log(a)
 
     def backward(self, grad):
-        return (grad / self.saved,)
+        (a,) = self.saved
+        return (grad / a,)
 
 
 class Sqrt(Function):
@@ -183,24 +203,24 @@ class Sqrt(Function):
 
     def forward(self, a):
         out = np.sqrt(a)
-        self.saved = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad):
-        return (grad / (2 * self.saved),)
+        (out,) = self.saved
+        return (grad / (2 * out),)
 
 
 class Abs(Function):
     """∂|a|/∂a = sign(a)  (0 at a = 0)"""
 
-    saves_inputs = True
-
     def forward(self, a):
-        self.saved = a
+        self.save_for_backward(a)
         return np.abs(a)
 
     def backward(self, grad):
-        return (grad * np.sign(self.saved),)
+        (a,) = self.saved
+        return (grad * np.sign(a),)
 
 
 class Tanh(Function):
@@ -208,11 +228,11 @@ class Tanh(Function):
 
     def forward(self, a):
         out = np.tanh(a)
-        self.saved = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad):
-        out = self.saved
+        (out,) = self.saved
         return (grad * (1 - out * out),)
 
 
@@ -222,11 +242,11 @@ class Sigmoid(Function):
     def forward(self, a):
         # σ(a) = ½(1 + tanh(a/2)) never overflows, unlike 1/(1 + e⁻ᵃ) for very negative a
         out = 0.5 * (1 + np.tanh(0.5 * a))
-        self.saved = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad):
-        out = self.saved
+        (out,) = self.saved
         return (grad * out * (1 - out),)
 
 
@@ -235,39 +255,37 @@ class ReLU(Function):
 
     def forward(self, a):
         out = backend.current.relu(a)
-        self.saved = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad):
-        return (backend.current.relu_backward(grad, self.saved),)
+        (out,) = self.saved
+        return (backend.current.relu_backward(grad, out),)
 
 
 class LeakyReLU(Function):
     """∂leaky_relu(a)/∂a = 1 if a > 0 else negative_slope"""
 
-    saves_inputs = True
-
     def forward(self, a, negative_slope=0.01):
-        self.saved = a
+        self.save_for_backward(a)
         self.negative_slope = negative_slope
         return np.where(a > 0, a, a * negative_slope)
 
     def backward(self, grad):
-        return (np.where(self.saved > 0, grad, grad * self.negative_slope),)
+        (a,) = self.saved
+        return (np.where(a > 0, grad, grad * self.negative_slope),)
 
 
 class Clip(Function):
     """∂clip(a, lo, hi)/∂a = 1 if lo ≤ a ≤ hi else 0"""
 
-    saves_inputs = True
-
     def forward(self, a, low=None, high=None):
-        self.saved = a
+        self.save_for_backward(a)
         self.low, self.high = low, high
         return np.clip(a, low, high)
 
     def backward(self, grad):
-        a = self.saved
+        (a,) = self.saved
         inside = np.ones(a.shape, dtype=bool)
         if self.low is not None:
             inside &= a >= self.low
@@ -290,11 +308,11 @@ class Where(Function):
     """∂where(c, a, b)/∂a = c, ∂where(c, a, b)/∂b = 1 − c"""
 
     def forward(self, a, b, condition):
-        self.saved = condition
+        self.save_for_backward(condition)
         return np.where(condition, a, b)
 
     def backward(self, grad):
-        condition = self.saved
+        (condition,) = self.saved
         zero = np.zeros((), dtype=grad.dtype)
         need_a, need_b = self.needs_input_grad
         return (np.where(condition, grad, zero) if need_a else None,
@@ -384,6 +402,46 @@ class Mean(Function):
         return (np.broadcast_to(scaled, self.input_shape),)
 
 
+class Var(Function):
+    """∂var(a)/∂aⱼ = 2(aⱼ − ā)/(n − correction)"""
+
+    def forward(self, a, axis=None, keepdims=False, correction=1):
+        deviations = a - np.mean(a, axis=axis, keepdims=True)
+        self.save_for_backward(deviations)
+        self.kept_shape, self.whole = _kept_shape(a.shape, axis), axis is None
+        self.dof = math.prod(n for n, k in zip(a.shape, self.kept_shape) if k == 1) - correction
+        with np.errstate(divide="ignore", invalid="ignore"):  # n ≤ correction: ∞ or NaN, as PyTorch
+            return np.sum(deviations * deviations, axis=axis, keepdims=keepdims) / max(self.dof, 0)
+
+    def backward(self, grad):
+        (deviations,) = self.saved
+        return (self._grad_from_var(grad, deviations),)
+
+    def _grad_from_var(self, grad, deviations):
+        grad = grad.reshape(self.kept_shape)
+        if self.whole and self.dof <= 0:  # PyTorch's convention when 2/(n − correction) has no finite value
+            return grad * np.where(deviations == 0, np.nan, np.inf)
+        with np.errstate(invalid="ignore"):
+            return grad * (2.0 / self.dof if self.dof else math.inf) * deviations
+
+
+class Std(Var):
+    """∂std(a)/∂aⱼ = (aⱼ − ā)/((n − correction)·std(a)), and 0 where std(a) = 0"""
+
+    def forward(self, a, axis=None, keepdims=False, correction=1):
+        out = np.sqrt(super().forward(a, axis, keepdims, correction))
+        self.save_for_backward(*self.saved, out)
+        return out
+
+    def backward(self, grad):
+        deviations, out = self.saved
+        # a constant row has std 0 and no change of it moves std: 0, not ∞·0 (one constant feature must not
+        # turn a whole batch's gradient into NaN)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_var = np.where(out == 0, 0, grad / (2 * out))
+        return (self._grad_from_var(grad_var, deviations),)
+
+
 class Max(Function):
     """∂max(a)/∂aⱼ = 1/k where aⱼ is one of the k maxima, else 0"""
 
@@ -393,15 +451,19 @@ class Max(Function):
         if a.size == 0:
             raise ShapeError(f"{type(self).__name__.lower()} of an empty tensor (shape {a.shape})")
         kept = self.reduce(a, axis=axis, keepdims=True)
-        is_extreme = a == kept
-        self.saved = is_extreme / is_extreme.sum(axis=axis, keepdims=True)
+        # A NaN is the maximum it propagates: over the whole tensor the NaNs share the gradient; along an axis no
+        # element equals a NaN result, so its row's gradient is 0/0 = NaN. Both as PyTorch (max(), amax(dim)).
+        is_extreme = np.isnan(a) if axis is None and np.isnan(kept).any() else a == kept
+        with np.errstate(invalid="ignore"):
+            self.save_for_backward(is_extreme / is_extreme.sum(axis=axis, keepdims=True))
         self.kept_shape = kept.shape
         if keepdims:
             return kept
         return kept.reshape(()) if axis is None else np.squeeze(kept, axis=axis)
 
     def backward(self, grad):
-        return (self.saved * grad.reshape(self.kept_shape),)
+        (share,) = self.saved
+        return (share * grad.reshape(self.kept_shape),)
 
 
 class Min(Max):
@@ -491,15 +553,13 @@ def _matmul(a, b, trans_a=False, trans_b=False):
 class MatMul(Function):
     """∂(A·B)/∂A = G·Bᵀ, ∂(A·B)/∂B = Aᵀ·G"""
 
-    saves_inputs = True
-
     def forward(self, a, b):
         if a.ndim < 2 or b.ndim < 2:
             raise ShapeError(f"MatMul takes operands of 2 or more dims, got {a.shape} and {b.shape}")
         if a.shape[-1] != b.shape[-2]:
             raise ShapeError(f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
                              f"({a.shape[-1]} != {b.shape[-2]})")
-        self.saved = (a, b)
+        self.save_for_backward(a, b)
         return _matmul(a, b)
 
     def backward(self, grad):
@@ -510,15 +570,12 @@ class MatMul(Function):
 
 
 def _as_rows(x):
-    """x as a 2-D array of rows, its leading axes flattened (a view, made only when x is not 2-D already: a reshape
-    costs about as much as a small kernel call)."""
+    """x as a 2-D array of rows, its leading axes flattened (a view)."""
     return x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
 
 
 class Linear(Function):
     """y = x·Wᵀ + b:  ∂y/∂x = G·W, ∂y/∂W = Gᵀ·x, ∂y/∂b = Σ_rows G"""
-
-    saves_inputs = True
 
     def forward(self, x, weight, bias=None):
         if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
@@ -526,22 +583,20 @@ class Linear(Function):
                              f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
-        rows = _as_rows(x)
-        out = _matmul(rows, weight, trans_b=True)
+        out = _matmul(_as_rows(x), weight, trans_b=True)
         if bias is not None:
             backend.current.add_bias(out, bias)
-        self.saved = (rows, weight)
-        self.input_shape = x.shape
+        self.save_for_backward(x, weight)
         return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     def backward(self, grad):
-        rows, weight = self.saved
+        x, weight = self.saved
         grad_rows = _as_rows(grad)
         need = self.needs_input_grad
         grad_x = _matmul(grad_rows, weight) if need[0] else None
-        if need[0] and len(self.input_shape) != 2:  # back to x's leading axes
-            grad_x = grad_x.reshape(self.input_shape)
-        grad_w = _matmul(grad_rows, rows, trans_a=True) if need[1] else None
+        if need[0] and x.ndim != 2:  # back to x's leading axes
+            grad_x = grad_x.reshape(x.shape)
+        grad_w = _matmul(grad_rows, _as_rows(x), trans_a=True) if need[1] else None
         grad_b = backend.current.sum_rows(grad_rows) if len(need) > 2 and need[2] else None
         return (grad_x, grad_w, grad_b)
 
@@ -567,11 +622,12 @@ class Softmax(Function):
 
     def forward(self, z, axis=-1):
         out = np.exp(_log_softmax(z, axis))
-        self.saved, self.axis = out, axis
+        self.save_for_backward(out)
+        self.axis = axis
         return out
 
     def backward(self, grad):
-        s = self.saved
+        (s,) = self.saved
         return (s * (grad - np.sum(grad * s, axis=self.axis, keepdims=True)),)
 
 
@@ -580,11 +636,13 @@ class LogSoftmax(Function):
 
     def forward(self, z, axis=-1):
         out = _log_softmax(z, axis)
-        self.saved, self.axis = out, axis
+        self.save_for_backward(out)
+        self.axis = axis
         return out
 
     def backward(self, grad):
-        return (grad - np.exp(self.saved) * np.sum(grad, axis=self.axis, keepdims=True),)
+        (out,) = self.saved
+        return (grad - np.exp(out) * np.sum(grad, axis=self.axis, keepdims=True),)
 
 
 def check_class_target(name, logits, target):
@@ -612,7 +670,7 @@ class CrossEntropy(Function):
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         probs, losses = backend.current.cross_entropy(logits, target)
-        self.saved = (probs, target)
+        self.save_for_backward(probs, target)
         self.reduction = reduction
         if reduction == "none":
             return losses

@@ -5,12 +5,11 @@ Every Tensor made by an op keeps that op (`.op`, a `Function` instance) and the 
 The graph has no reference cycles (an op never holds its own output), so it is freed as soon as the last
 tensor referring to it goes away.
 """
-import threading
-
 import numpy as np
 
 from . import random as _random
 from .autograd_mode import is_grad_enabled
+from .anomaly import describe
 from .errors import DTypeError, GraphError, ShapeError
 
 float32 = np.dtype(np.float32)
@@ -60,15 +59,15 @@ def is_float(dtype):
     return dtype.kind == "f"
 
 
-class EditClock:
-    """Counts in-place changes to any tensor. A tensor's _version is the count at its own last change, so an op
-    that notes the count when it saves its inputs can tell later whether one was changed since: its _version
-    is then larger. One integer per op instead of one version per input keeps recording ops cheap."""
+class VersionCounter:
+    """How many times a piece of memory has been changed in place.
 
-    now = 0
-    # Held while counting: unlocked, edits from several threads could lose a count and move `now` backwards,
-    # and an edit made after an op could then get a version no larger than the op's note.
-    lock = threading.Lock()
+    Every tensor that views the same memory (slices, reshapes, transposes, detach()) shares one counter, so a
+    change made through any of them is seen by all. An op notes the count of each tensor it saves for backward;
+    backward refuses to run if the count moved, since the saved values are no longer those of forward.
+    """
+
+    value = 0  # the class's 0 until the first change gives a counter its own count
 
 
 class Tensor:
@@ -78,7 +77,7 @@ class Tensor:
     grad: Tensor or None, filled by backward(); op/parents: how this tensor was made (None/() for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_version", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_version_counter", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * t calls t.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -87,21 +86,22 @@ class Tensor:
         self.op = None
         self.name = name
         self._retains_grad = False
-        self._version = 0  # the EditClock count at the last in-place change, so backward can spot stale saved inputs
+        self._version_counter = VersionCounter()
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
     @classmethod
-    def _from_op(cls, data, op):
-        """The output of an op: skips input conversion because ops already produce numpy arrays."""
+    def _from_op(cls, data, op, version_counter=None):
+        """The output of an op: skips input conversion because ops already produce numpy arrays. A view of another
+        tensor's memory shares that tensor's version counter."""
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
         out.op = op
         out.name = None
         out._retains_grad = False
-        out._version = 0
+        out._version_counter = version_counter or VersionCounter()
         out.requires_grad = op is not None
         return out
 
@@ -132,56 +132,96 @@ class Tensor:
         return self
 
     def detach(self):
-        """The same data (shared, not copied) as a new leaf outside the graph."""
-        return Tensor._from_op(self.data, None)
+        """The same data (shared, not copied, and so the same version counter) as a new leaf outside the graph."""
+        return Tensor._from_op(self.data, None, self._version_counter)
 
     def backward(self, grad=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) into .grad of every leaf that requires grad (chain rule, reverse topological order)."""
         engine.run_backward(self, grad, retain_graph)
 
     # ---- in-place changes ------------------------------------------------------------------------------
+    # They write into .data, so every alias of that memory sees the change, and count it on the shared version
+    # counter. Under grad mode they are refused on tensors in the graph (PyTorch records them instead): write
+    # `y = y + 1` there. Changing .data directly (micrograd's `p.data -= lr * p.grad.data`) is not counted.
+    @property
+    def _version(self):
+        """How many in-place changes the memory of this tensor has seen (shared with its views)."""
+        return self._version_counter.value
+
     def mark_modified(self):
-        """Record that .data was changed in place (optimizers call this after their update)."""
-        with EditClock.lock:
-            EditClock.now += 1
-            self._version = EditClock.now
+        """Count an in-place change of .data (optimizers call this after their update)."""
+        self._version_counter.value += 1
         return self
 
-    def _assign(self, values):
-        if self.requires_grad and is_grad_enabled():
-            if self.op is None:
-                raise GraphError("a leaf that requires grad cannot be changed in place while the graph is recorded; "
-                                 "do it inside `with tinygrad_edu.no_grad():` (as optimizers do)")
-            raise GraphError(f"in-place change of the result of {type(self.op).__name__} would rewrite the graph; "
-                             f"use the out-of-place op instead")
+    def _check_in_place(self, operand=None):
+        """Refuse an in-place change that would make a recorded gradient wrong, as PyTorch does."""
+        if is_grad_enabled():
+            if self.requires_grad and self.op is None:
+                raise GraphError(f"a leaf that requires grad ({describe(self)}) cannot be changed in place while "
+                                 f"the graph is recorded; do it inside `with tinygrad_edu.no_grad():`, as "
+                                 f"optimizers do")
+            if self.requires_grad:
+                raise GraphError(f"in-place change of {describe(self)}, which is part of the graph: the ops "
+                                 f"recorded with it would see other values in backward; write it out of place "
+                                 f"(y = y + x instead of y += x)")
+            if isinstance(operand, Tensor) and operand.requires_grad:
+                raise GraphError(f"in-place change of {describe(self)}, which is outside the graph, by "
+                                 f"{describe(operand)}, which requires grad: its gradient would be lost; write "
+                                 f"it out of place (y = y + x instead of y += x)")
+        if not self.data.flags.writeable:
+            raise GraphError(f"cannot change {describe(self)} in place: its memory is read-only (an expand() "
+                             f"result, where elements share memory, or a read-only numpy array)")
+
+    def _update(self, ufunc, operand):
+        self._check_in_place(operand)
         try:
-            self.data[...] = values
+            ufunc(self.data, _data(operand), out=self.data, casting="same_kind")
+        except TypeError as exc:  # numpy's UFuncTypeError: the result's dtype does not fit this tensor's
+            raise DTypeError(f"in-place {ufunc.__name__} into a tensor of dtype {self.dtype}: {exc}") from None
         except ValueError as exc:
-            raise ShapeError(f"in-place update of a tensor of shape {self.shape}: {exc}") from None
+            raise ShapeError(f"in-place {ufunc.__name__} of shape {np.shape(_data(operand))} into a tensor of "
+                             f"shape {self.shape}: {exc}") from None
+        return self.mark_modified()
+
+    def _assign(self, index, values):
+        self._check_in_place(values)
+        try:
+            self.data[index] = _data(values)
+        except ValueError as exc:
+            raise ShapeError(f"assigning {np.shape(_data(values))} values into a tensor of shape "
+                             f"{self.shape}: {exc}") from None
         return self.mark_modified()
 
     def add_(self, other, alpha=1):
-        """self += alpha·other, in place."""
-        return self._assign(self.data + alpha * _data(other))
+        """self ← self + alpha·other, in place."""
+        return self._update(np.add, other if alpha == 1 else alpha * other)
 
     def sub_(self, other, alpha=1):
-        """self −= alpha·other, in place."""
-        return self._assign(self.data - alpha * _data(other))
+        """self ← self − alpha·other, in place."""
+        return self._update(np.subtract, other if alpha == 1 else alpha * other)
 
     def mul_(self, other):
-        return self._assign(self.data * _data(other))
+        """self ← self·other, in place."""
+        return self._update(np.multiply, other)
 
     def div_(self, other):
-        return self._assign(self.data / _data(other))
+        """self ← self / other, in place."""
+        return self._update(np.true_divide, other)
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def zero_(self):
-        return self._assign(0)
+        return self._assign(..., 0)
 
     def fill_(self, value):
-        return self._assign(value)
+        return self._assign(..., value)
 
     def copy_(self, source):
-        return self._assign(_data(source))
+        """Copy source's values into this tensor's memory (broadcast to its shape, cast to its dtype)."""
+        return self._assign(..., source)
+
+    def __setitem__(self, index, value):
+        self._assign(_index(index), value)
 
     # ---- conversion and introspection ---------------------------------------------------------------
     @property
@@ -221,7 +261,11 @@ class Tensor:
         return self.data.tolist()
 
     def astype(self, dtype):
-        return F.Cast.apply(self, dtype=as_dtype(dtype))
+        """The data cast to `dtype`; an integer or bool result leaves the graph (it has no gradient)."""
+        dtype = as_dtype(dtype)
+        if not is_float(dtype):
+            return Tensor._from_op(self.data.astype(dtype), None)
+        return F.Cast.apply(self, dtype=dtype)
 
     to = astype
 
@@ -319,12 +363,11 @@ class Tensor:
 
     def var(self, axis=None, keepdims=False, correction=1):
         """Σ(a − mean)² / (n − correction): unbiased (correction=1) by default, as in PyTorch."""
-        deviations = self - self.mean(axis=axis, keepdims=True)
-        count = self.size // max(np.sum(self.data, axis=_axis(axis)).size, 1)
-        return (deviations * deviations).sum(axis=axis, keepdims=keepdims) / max(count - correction, 0)
+        return F.Var.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
 
     def std(self, axis=None, keepdims=False, correction=1):
-        return self.var(axis=axis, keepdims=keepdims, correction=correction).sqrt()
+        """√var: its gradient is 0, not NaN, where all the values are equal."""
+        return F.Std.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
 
     def softmax(self, axis=-1):
         return F.Softmax.apply(self, axis=axis)
@@ -344,7 +387,7 @@ class Tensor:
 
     def cross_entropy(self, target, reduction="mean"):
         """Cross-entropy of these logits (batch, classes) against integer class indices."""
-        target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+        target = target if isinstance(target, Tensor) else Tensor(np.array(target))  # a copy: backward reads it
         return F.CrossEntropy.apply(self, target, reduction=reduction)
 
     def exp(self):
@@ -475,13 +518,18 @@ def _axis(axis):
 
 
 def _index(index):
-    """Tensors inside an index become their numpy arrays (integer arrays and boolean masks)."""
-    if isinstance(index, Tensor):
-        return index.data
+    """The index as numpy understands it; integer arrays and masks are copied, since backward reads them and
+    changing them in place afterwards must not change the gradient."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
+        return tuple(_index_part(i) for i in index)
+    return _index_part(index)
+
+
+def _index_part(index):
+    if isinstance(index, Tensor):
+        return index.data.copy()
+    if isinstance(index, (list, np.ndarray)):
+        return np.array(index)
     return index
 
 
