@@ -31,6 +31,7 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         op = cls()
+        op.needs_input_grad = tuple([t.requires_grad for t in inputs])  # forward saves only what these need
         try:
             out = op.forward(*[t.data for t in inputs], **params)
         except ShapeError:
@@ -43,15 +44,12 @@ class Function:
         if modes.detect_anomaly:
             anomaly.check_forward(cls, inputs, out)
         versions = _version_counter_of_memory(out, inputs) if out.base is not None else None
-        if cls.differentiable and modes.grad_enabled:
-            needs_input_grad = tuple([t.requires_grad for t in inputs])
-            if any(needs_input_grad):  # join the graph
-                op.parents = inputs
-                op.needs_input_grad = needs_input_grad
-                result = Tensor._from_op(out, op, versions)
-                if op.saved:
-                    op.saved_versions = op._versions_of_saved(inputs, result)
-                return result
+        if cls.differentiable and modes.grad_enabled and any(op.needs_input_grad):  # join the graph
+            op.parents = inputs
+            result = Tensor._from_op(out, op, versions)
+            if op.saved:
+                op.saved_versions = op._versions_of_saved(inputs, result)
+            return result
         return Tensor._from_op(out, None, versions)
 
     def save_for_backward(self, *arrays):
@@ -59,14 +57,27 @@ class Function:
         is changed in place before backward runs, backward refuses instead of computing with the new values."""
         self.saved = arrays
 
+    def save_each_for_the_other(self, a, b):
+        """save_for_backward(a, b), keeping each only if the other input requires grad, since ∂/∂a reads b and ∂/∂b
+        reads a. PyTorch keeps as little, so an in-place change of w after w·x matters only if x requires grad."""
+        need_a, need_b = self.needs_input_grad[:2]
+        self.save_for_backward(a if need_b else None, b if need_a else None)
+
     def _versions_of_saved(self, inputs, output):
+        """(input position, or None for the output; its version counter; the counter's value now) for every saved
+        array that is an input's or the output's memory."""
         noted = []
         for array in self.saved:
-            if array is output.data:
-                noted.append((None, output._version_counter, output._version_counter.value))
+            if array is None:
+                continue
             for position, tensor in enumerate(inputs):
                 if array is tensor.data:
-                    noted.append((position, tensor._version_counter, tensor._version_counter.value))
+                    break
+            else:
+                if array is not output.data:
+                    continue  # a temporary of forward's own, which nothing else can change
+                position, tensor = None, output
+            noted.append((position, tensor._version_counter, tensor._version_counter.value))
         return noted
 
     @classmethod
@@ -119,7 +130,7 @@ class Mul(Function):
     """∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.save_each_for_the_other(a, b)
         return a * b
 
     def backward(self, grad):
@@ -132,7 +143,7 @@ class Div(Function):
     """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.save_for_backward(a if self.needs_input_grad[1] else None, b)
         return a / b
 
     def backward(self, grad):
@@ -147,7 +158,7 @@ class Pow(Function):
 
     def forward(self, a, b):
         out = a ** b
-        self.save_for_backward(a, b, out)
+        self.save_for_backward(a, b, out if self.needs_input_grad[1] else None)
         return out
 
     def backward(self, grad):
@@ -559,7 +570,7 @@ class MatMul(Function):
         if a.shape[-1] != b.shape[-2]:
             raise ShapeError(f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
                              f"({a.shape[-1]} != {b.shape[-2]})")
-        self.save_for_backward(a, b)
+        self.save_each_for_the_other(a, b)
         return _matmul(a, b)
 
     def backward(self, grad):
@@ -586,7 +597,8 @@ class Linear(Function):
         out = _matmul(_as_rows(x), weight, trans_b=True)
         if bias is not None:
             backend.current.add_bias(out, bias)
-        self.save_for_backward(x, weight)
+        self.save_each_for_the_other(x, weight)
+        self.input_shape = x.shape
         return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     def backward(self, grad):
@@ -594,8 +606,8 @@ class Linear(Function):
         grad_rows = _as_rows(grad)
         need = self.needs_input_grad
         grad_x = _matmul(grad_rows, weight) if need[0] else None
-        if need[0] and x.ndim != 2:  # back to x's leading axes
-            grad_x = grad_x.reshape(x.shape)
+        if need[0] and len(self.input_shape) != 2:  # back to x's leading axes
+            grad_x = grad_x.reshape(self.input_shape)
         grad_w = _matmul(grad_rows, _as_rows(x), trans_a=True) if need[1] else None
         grad_b = backend.current.sum_rows(grad_rows) if len(need) > 2 and need[2] else None
         return (grad_x, grad_w, grad_b)
