@@ -87,7 +87,7 @@ def _float_target(name, input, target):
     Equal shapes are required on purpose: an (N,) target against an (N, 1) output would broadcast to
     (N, N) and silently train on the wrong loss.
     """
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    target = target if isinstance(target, Tensor) else Tensor(np.array(target))  # a copy: backward may read it
     if target.shape != input.shape:
         raise ShapeError(f"{name}: target shape {target.shape} differs from input shape {input.shape} "
                          "(reshape one of them, e.g. y.reshape(-1, 1))")
@@ -97,7 +97,7 @@ def _float_target(name, input, target):
 def _class_target(target):
     """The target as a Tensor; the ops that take class indices check them (function.check_class_indices, or for the
     fused cross-entropy function.check_class_target and then the backend, where it reads them)."""
-    return target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    return target if isinstance(target, Tensor) else Tensor(np.array(target))  # a copy: backward reads it
 
 
 def mse_loss(input, target, reduction="mean"):
