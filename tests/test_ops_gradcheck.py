@@ -82,7 +82,7 @@ def test_softmax_over_any_axes(op, axis):
     assert tg.gradcheck(lambda x: (getattr(x, op)(axis=axis) * weights).sum(), x)
 
 
-REDUCTIONS = ["sum", "mean", "max", "min", "var"]
+REDUCTIONS = ["sum", "mean", "max", "min", "var", "std"]
 AXES = [None, 0, 1, -1, (0, 2), (0, 1, 2)]
 
 
@@ -93,7 +93,7 @@ def test_reductions_over_axes(name, axis, keepdims):
     fn = lambda x: getattr(x, name)(axis=axis, keepdims=keepdims)  # noqa: E731
     (x,) = inputs((3, 4, 2))
     out = fn(x)
-    expected = getattr(np, name)(x.data, axis=axis, keepdims=keepdims, **({"ddof": 1} if name == "var" else {}))
+    expected = getattr(np, name)(x.data, axis=axis, keepdims=keepdims, **({"ddof": 1} if name in ("var", "std") else {}))
     np.testing.assert_allclose(out.data, expected, rtol=1e-12)
     assert tg.gradcheck(fn, x)
 
