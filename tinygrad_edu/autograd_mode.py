@@ -1,66 +1,59 @@
-"""Whether ops record the graph, and whether they check for NaN/Inf: switches that hold per thread.
+"""Whether ops record the graph, and whether they check for NaN/Inf: switches of the current thread.
 
 `no_grad()` switches recording off (inference, optimizer updates) for the thread that enters it and for no
-other, as in PyTorch: one thread evaluating a model never stops another from training one.
+other, as in PyTorch: one thread evaluating a model never stops another from training one. Each switch is a
+context variable, so every thread (and every asyncio task) sees its own value, starting from the default.
 """
+import contextvars
 import functools
 import threading
 
-
-class _ThreadModes(threading.local):
-    """Each thread starts with these class values and changes only its own copy."""
-
-    grad_enabled = True
-    detect_anomaly = False
-
-
-modes = _ThreadModes()
+grad_enabled = contextvars.ContextVar("grad_enabled", default=True)
+anomaly_enabled = contextvars.ContextVar("anomaly_enabled", default=False)
 
 
 def is_grad_enabled():
-    return modes.grad_enabled
+    return grad_enabled.get()
 
 
 def is_anomaly_enabled():
-    return modes.detect_anomaly
+    return anomaly_enabled.get()
 
 
 class _SetMode:
-    """Context manager and decorator that sets one mode of the current thread and restores it afterwards."""
+    """Context manager and decorator that sets one switch for the current thread and restores it on exit."""
 
-    def __init__(self, name, value):
-        self.name, self.value = name, value
-        self.previous = threading.local()  # a stack per thread, so one instance may be entered from several
+    def __init__(self, switch, value):
+        self.switch, self.value = switch, value
+        self.entered = threading.local()  # one stack of restore tokens per thread that enters this object
 
     def __enter__(self):
-        stack = self.previous.__dict__.setdefault("stack", [])
-        stack.append(getattr(modes, self.name))
-        setattr(modes, self.name, self.value)
+        self.entered.__dict__.setdefault("tokens", []).append(self.switch.set(self.value))
         return self
 
     def __exit__(self, *exc_info):
-        setattr(modes, self.name, self.previous.stack.pop())
+        self.switch.reset(self.entered.tokens.pop())
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with _SetMode(self.name, self.value):
+            with _SetMode(self.switch, self.value):
                 return fn(*args, **kwargs)
         return wrapper
 
 
 def no_grad():
     """`with no_grad():` (or `@no_grad()`): ops inside build no graph, results do not require grad."""
-    return _SetMode("grad_enabled", False)
+    return _SetMode(grad_enabled, False)
 
 
 def enable_grad():
     """Switch graph recording back on inside a `no_grad` block."""
-    return _SetMode("grad_enabled", True)
+    return _SetMode(grad_enabled, True)
 
 
 def detect_anomaly():
     """`with detect_anomaly():` the first op whose forward or backward produces NaN/Inf raises, naming the op
     and where it sits in the graph. Off by default because checking every result costs a pass over it."""
-    return _SetMode("detect_anomaly", True)
+    return _SetMode(anomaly_enabled, True)

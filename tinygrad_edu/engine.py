@@ -10,7 +10,7 @@ import gc
 import numpy as np
 
 from . import anomaly
-from .autograd_mode import modes
+from .autograd_mode import anomaly_enabled
 from .errors import GraphError, ShapeError
 from .tensor import Tensor
 
@@ -73,7 +73,7 @@ def _walk(root, grad, retain_graph, on_step):
                          "has requires_grad=True (or it was computed under no_grad())")
     grads = {id(root): _initial_grad(root, grad)}
     stored = set()  # ids of arrays handed to a .grad, so no two .grad ever share memory
-    check_anomaly = modes.detect_anomaly
+    check_anomaly = anomaly_enabled.get()
     for node in reversed(topological_order(root)):
         grad = grads.pop(id(node), None)
         if grad is None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backend
 from . import anomaly
-from .autograd_mode import modes
+from .autograd_mode import anomaly_enabled, grad_enabled
 from .errors import DTypeError, ShapeError
 from .tensor import Tensor
 
@@ -41,10 +41,10 @@ class Function:
             raise ShapeError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
         if type(out) is not np.ndarray:  # a full reduction gives a numpy scalar, which cannot change in place
             out = np.asarray(out)
-        if modes.detect_anomaly:
+        if anomaly_enabled.get():
             anomaly.check_forward(cls, inputs, out)
         versions = _version_counter_of_memory(out, inputs) if out.base is not None else None
-        if cls.differentiable and modes.grad_enabled and any(op.needs_input_grad):  # join the graph
+        if cls.differentiable and grad_enabled.get() and any(op.needs_input_grad):  # join the graph
             op.parents = inputs
             result = Tensor._from_op(out, op, versions)
             if op.saved:

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from .. import nn
+from ..autograd_mode import no_grad
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import choose
@@ -51,7 +52,8 @@ def diagonal(value):
     """An init that makes every weight value·I (the lecture's W = diag(value, …, value))."""
     def fill(weight):
         nn.init.eye_(weight)
-        weight.data *= value
+        with no_grad():
+            weight *= value
         return weight
     fill.__name__ = f"diag({value})"
     return fill

@@ -25,6 +25,8 @@ def _array(tensor):
 
 def _fill(tensor, values):
     _array(tensor)[...] = values
+    if not isinstance(tensor, np.ndarray):
+        tensor.mark_modified()  # an in-place change, as any other: graphs that saved the old values refuse
     return tensor
 
 

@@ -167,6 +167,7 @@ class Module:
                 values[key] = value
         for key, value in values.items():  # copy only once everything is checked: all or nothing
             np.copyto(own[key].data, value, casting="unsafe")
+            own[key].mark_modified()
         return IncompatibleKeys(missing, unexpected)
 
     # ---- calling and printing -----------------------------------------------------------------------------

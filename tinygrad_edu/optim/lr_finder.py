@@ -50,6 +50,7 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
     finally:
         for param, weights in zip(params, saved_weights):
             param.data[...] = weights
+            param.mark_modified()
         optimizer.load_state_dict(saved_optimizer)
         optimizer.zero_grad()
     return LRFinderResult(lrs, losses, _steepest_descent(lrs, losses, smoothing))
