@@ -1,8 +1,16 @@
 """The C core behind a validating boundary.
 
-Python checks dtype, shape and contiguity here, before any pointer crosses; the C kernels (csrc/) also refuse
-outputs that overlap their inputs (two compares there, instead of numpy's may_share_memory here).
+Python checks dtype, shape, contiguity and alignment here, before any pointer crosses; the C kernels (csrc/) also
+refuse outputs that overlap their inputs (two compares there, instead of numpy's may_share_memory here).
 Every function that computes has the same signature and meaning as its twin in reference.py.
+
+C may only load and store a float or an int64 at an address that is a multiple of its size; numpy allocates arrays
+so, but np.frombuffer at another offset (a file header, a packed record) does not (`a.flags.aligned` is False), and
+C's loads and stores there are undefined behaviour (the sanitizer run, scripts/sanitize.sh, reports them). Such an
+array is treated as a strided one: an input is read from an aligned C-contiguous copy; of the outputs C writes in
+place, an optimizer's param is updated through such a copy and written back, add_bias's y takes numpy's line, and
+gemm's out and the optimizer state buffers are refused with an error that names them. The common case (C-contiguous,
+aligned, writeable: `flags.carray`) costs one flags read per buffer.
 """
 import functools
 
@@ -53,17 +61,33 @@ def fma_probe_flops(rounds):
     return lib.tge_fma_probe_f32(int(rounds))
 
 
-def _strided_operand(ctype, x, transposed):
-    """(pointer, transposed) for an operand that is not C-contiguous: a transposed view (e.g. w.T) is read through the
-    flag as the row-major array it is a view of; other strides are copied once (the pointer keeps the copy alive)."""
-    swapped = np.swapaxes(x, -1, -2)
-    if swapped.flags.c_contiguous:
-        return _from_buffer(ctype, swapped), not transposed
-    return _from_buffer(ctype, np.ascontiguousarray(x)), transposed
+def _not_aligned(x):
+    """The end of the error raised for an output that C would have to write at misaligned addresses."""
+    return (f"is not aligned to its element size ({x.itemsize} bytes), so C cannot write it in place; pass an array "
+            f"numpy allocated (np.empty, np.zeros, .copy())")
+
+
+def _operand_pointer(ctype, x, transposed):
+    """(pointer, transposed) for a gemm operand that is not C-contiguous, aligned and writeable: a transposed view
+    (e.g. w.T) is read through the flag as the row-major array it is a view of; other strides are copied once, and so
+    is memory not aligned to the element size, in its own layout, so that the product has the bits of an aligned one
+    (the pointer keeps a copy alive). A read-only array is read in place."""
+    if not x.flags.c_contiguous:
+        swapped = np.swapaxes(x, -1, -2)
+        if swapped.flags.c_contiguous:
+            x, transposed = swapped, not transposed
+        else:
+            x = np.ascontiguousarray(x)
+    if not x.flags.aligned:
+        x = x.copy()
+    return _from_buffer(ctype, x), transposed
 
 
 def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
-    """out = alpha·op(a)·op(b) + beta·out for 2-D or batched 3-D arrays (op = transpose of the last two axes)."""
+    """out = alpha·op(a)·op(b) + beta·out for 2-D or batched 3-D arrays (op = transpose of the last two axes).
+
+    An `out` that C cannot write in place (strided, read-only, or not aligned to its element size) is refused with a
+    ShapeError saying which: the product would land in a copy the caller never sees."""
     # This boundary is paid by every product (for a small one it costs more than the arithmetic), so it checks
     # only what it must, once each, and reads every attribute once; C also refuses an `out` whose memory range
     # meets an operand's (cheaper there than np.shares_memory here).
@@ -97,22 +121,24 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
         beta = 0.0
     elif out.shape != out_shape or out.dtype != dtype:
         raise ShapeError(f"gemm: out must be a {dtype} array of shape {out_shape}, got {out.dtype} {out.shape}")
-    try:
-        out_pointer = _from_buffer(ctype, out, True)  # refuses a strided or read-only out
-    except ValueError:
+    elif not out.flags.carray:
+        if not out.flags.aligned:
+            raise ShapeError(f"gemm: out {_not_aligned(out)}")
         raise ShapeError(f"gemm: out must be a writeable C-contiguous array, got a {out.shape} array with strides "
-                         f"{out.strides}, writeable={out.flags.writeable}") from None
+                         f"{out.strides}, writeable={out.flags.writeable}")
+    out_pointer = _from_buffer(ctype, out, True)
     if batch * M * N == 0:
         return out
-    # ffi.from_buffer refuses an array that is not C-contiguous: only then is anything else looked at
-    try:
+    # flags.carray is one read; it also asks for writeable, which an operand need not be, so a read-only operand
+    # takes the longer line, where it is read in place all the same
+    if a.flags.carray:
         a_pointer = _from_buffer(ctype, a)
-    except ValueError:
-        a_pointer, trans_a = _strided_operand(ctype, a, trans_a)
-    try:
+    else:
+        a_pointer, trans_a = _operand_pointer(ctype, a, trans_a)
+    if b.flags.carray:
         b_pointer = _from_buffer(ctype, b)
-    except ValueError:
-        b_pointer, trans_b = _strided_operand(ctype, b, trans_b)
+    else:
+        b_pointer, trans_b = _operand_pointer(ctype, b, trans_b)
     lda, ldb = (M if trans_a else K), (K if trans_b else N)  # row lengths of the C-contiguous a and b
     status = run(trans_a, trans_b, M, N, K, alpha, a_pointer, lda, b_pointer, ldb, beta, out_pointer, N, batch,
                  M * K, K * N, M * N)
@@ -129,12 +155,9 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
 # arrays, which cannot overlap their inputs, so only add_bias can meet the kernels' overlap refusal.
 
 def _input_pointer(ctype, x):
-    """A pointer to x's elements in row-major order: x's own memory, or a C-contiguous copy when x is strided
-    (ffi.from_buffer refuses those; the pointer keeps the copy alive)."""
-    try:
-        return _from_buffer(ctype, x)
-    except ValueError:
-        return _from_buffer(ctype, np.ascontiguousarray(x))
+    """A pointer to x's elements in row-major order: x's own memory, or an aligned C-contiguous copy when x is strided
+    or not aligned to its element size (the pointer keeps the copy alive). np.require reads a read-only x in place."""
+    return _from_buffer(ctype, x if x.flags.carray else np.require(x, requirements="CA"))
 
 
 def relu(x):
@@ -158,17 +181,16 @@ def relu_backward(grad, out):
 
 
 def add_bias(y, bias):
-    """y += bias over the last axis, in place."""
-    if y.dtype not in _KERNEL_SUFFIX or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]:
+    """y += bias over the last axis, in place.
+
+    A y that C cannot write in place (strided, read-only, or not aligned to its element size) takes numpy's line, which
+    writes through any strides at any alignment, or raises for a read-only y."""
+    if (y.dtype not in _KERNEL_SUFFIX or bias.dtype != y.dtype or y.ndim != 2 or bias.shape != y.shape[1:]
+            or not y.flags.carray):
         reference.add_bias(y, bias)
         return
     ctype, run = _kernel("add_bias", y.dtype)
-    try:
-        y_pointer = _from_buffer(ctype, y, True)
-    except ValueError:  # a strided or read-only y: numpy's line writes through its strides, or raises
-        reference.add_bias(y, bias)
-        return
-    if run(y.shape[0], y.shape[1], y_pointer, _input_pointer(ctype, bias)):
+    if run(y.shape[0], y.shape[1], _from_buffer(ctype, y, True), _input_pointer(ctype, bias)):
         raise ValueError(f"add_bias: bias {bias.shape} shares memory with y {y.shape}")
 
 
@@ -268,41 +290,42 @@ def _refuse_overlap(rule, param, grad, states):
 def _fused_update(rule, param, grad, states, *scalars):
     """Run tge_<rule>_<dtype>(n, param, grad, *states, *scalars) in place (no grad argument when grad is None).
 
-    states is a list of (name, array or None); None is NULL in C. ffi.from_buffer itself refuses an array that is
-    not C-contiguous, or read-only where the kernel writes, so the common case costs one call per buffer. A strided
-    grad is copied once; a strided param (a view) is updated through a contiguous copy that is written back, so the
-    result is the same. The kernel refuses buffers that overlap; only then, or when a copy would hide an overlap from
-    it, does Python look for the pair to name.
+    states is a list of (name, array or None); None is NULL in C. The common case, every buffer C-contiguous, aligned
+    to its element size and writeable, costs one flags read and one ffi.from_buffer per buffer. A grad that is not is
+    read from an aligned C-contiguous copy; such a param (a strided view, or np.frombuffer memory) is updated through
+    one that is written back, so the result is the same. A state buffer that is not is refused by name: the
+    optimizers allocate their states with np.zeros, so one that is strided, read-only or misaligned is a caller's
+    mistake, and a copy of it would keep the update from the optimizer. The kernel refuses buffers that overlap; only
+    then, or when a copy would hide an overlap from it, does Python look for the pair to name.
     """
     if not isinstance(param, np.ndarray) or param.dtype not in _KERNEL_SUFFIX:
         raise TypeError(f"{rule}: param must be a float32 or float64 numpy array, got "
                         f"{getattr(param, 'dtype', type(param).__name__)}")
     ctype, kernel = _kernel(rule, param.dtype)
     target = param
-    try:
-        pointers = [_from_buffer(ctype, param, True)]
-    except ValueError:  # read-only, or a strided view
+    if not param.flags.carray:
         if not param.flags.writeable:
-            raise ValueError(f"{rule}: param is read-only") from None
-        target = np.ascontiguousarray(param)
-        pointers = [_from_buffer(ctype, target, True)]
+            raise ValueError(f"{rule}: param is read-only")
+        target = param.copy()
+    pointers = [_from_buffer(ctype, target, True)]
     copied = target is not param
     if grad is not None:
         _check_like_param(rule, "grad", grad, param)
-        try:
+        if grad.flags.carray:
             pointers.append(_from_buffer(ctype, grad))
-        except ValueError:  # strided: read from a copy
-            pointers.append(_from_buffer(ctype, np.ascontiguousarray(grad)))
+        else:
+            pointers.append(_from_buffer(ctype, grad.copy()))
             copied = True
     for name, state in states:
         if state is None:
             pointers.append(ffi.NULL)
             continue
         _check_like_param(rule, name, state, param)
-        try:
-            pointers.append(_from_buffer(ctype, state, True))
-        except ValueError:
-            raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous") from None
+        if not state.flags.carray:
+            if not state.flags.aligned:
+                raise ValueError(f"{rule}: state buffer {name} {_not_aligned(state)}")
+            raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
+        pointers.append(_from_buffer(ctype, state, True))
     if copied:
         _refuse_overlap(rule, param, grad, states)
     if kernel(target.size, *pointers, *scalars):
