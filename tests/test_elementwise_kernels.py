@@ -76,6 +76,43 @@ def test_sum_rows_of_sums_that_depend_on_the_order(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_sum_rows_of_negative_zeros_is_positive_zero_as_in_numpy(dtype):
+    """numpy's sum starts from its identity, +0, so a column of −0 sums to +0 (−0 + −0 alone would stay −0); no rows
+    at all sum to +0 too."""
+    for rows, cols in [(0, 5), (1, 2), (2, 3), (5, 17), (300, 257), (3, 65536 + 5)]:
+        x = np.full((rows, cols), -0.0, dtype)
+        x[:, ::3] = 1.5  # columns that are not all −0 keep their sums
+        assert same_bits(c.sum_rows(x), reference.sum_rows(x)), (rows, cols)
+        assert not np.signbit(c.sum_rows(x)).any(), (rows, cols)
+
+
+def nan_with_payload(dtype, payload, negative):
+    """A quiet NaN whose low bits are `payload`, with the sign bit set when `negative`."""
+    bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
+    sign, quiet = (1 << 31, 0x7FC00000) if dtype == np.float32 else (1 << 63, 0x7FF8000000000000)
+    return np.array(quiet | payload | (sign if negative else 0), bits).view(dtype)[()]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_bias_keeps_the_nan_of_y_where_both_are_nan(dtype):
+    """IEEE leaves open which of two NaNs a sum passes on, and numpy's answer depends on the column (its vector loop and
+    its scalar tail differ): the kernel gives y's NaN in every column, for rows short and long, on any thread count."""
+    y_nan, bias_nan = nan_with_payload(dtype, 1, False), nan_with_payload(dtype, 2, True)
+    before = tg.backend_info()["num_threads"]
+    try:
+        for threads in (1, 2):
+            tg.set_num_threads(threads)
+            for rows, cols in [(1, 1), (3, 7), (4, 33), (2, 100), (1100, 130)]:
+                y, bias = np.full((rows, cols), y_nan, dtype), np.full(cols, bias_nan, dtype)
+                y[:, 1::2] = 2.0  # and a NaN bias where y is not NaN gives bias's NaN
+                c.add_bias(y, bias)
+                assert same_bits(y[:, ::2], np.full_like(y[:, ::2], y_nan)), (rows, cols)
+                assert same_bits(y[:, 1::2], np.full_like(y[:, 1::2], bias_nan)), (rows, cols)
+    finally:
+        tg.set_num_threads(before)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_strided_and_transposed_inputs(dtype):
     rng = np.random.default_rng(2)
     base = rng.standard_normal((40, 30)).astype(dtype)

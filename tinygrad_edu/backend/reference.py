@@ -50,7 +50,8 @@ def relu_backward(grad, out):
 
 
 def add_bias(y, bias):
-    """y += bias over the last axis, in place."""
+    """y += bias over the last axis, in place. Where y and bias are both NaN, numpy passes on either NaN (which one
+    depends on the column); the C kernel always passes on y's."""
     y += bias
 
 
