@@ -152,7 +152,15 @@ def test_saved_tensors_are_released_after_backward_unless_retained():
     mul = y.op.parents[0].op
     assert len(mul.saved) == 2
     y.backward()
-    assert mul.saved == () and mul.freed
+    assert mul.saved is None
     z = (x * x).sum()
     z.backward(retain_graph=True)
     assert len(z.op.parents[0].op.saved) == 2
+
+
+def test_a_graph_that_saved_nothing_can_be_differentiated_again_as_in_pytorch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])

@@ -34,8 +34,9 @@ def test_the_page_holds_the_graph_and_both_passes(tmp_path):
     x, y, f = viz.lecture_example()
     data = page_data(viz.explore(f, tmp_path / "f.html"))
     assert len(data["nodes"]) == 16 and len(data["edges"]) == 18  # 10 tensors + 6 ops; as in to_dot
-    assert [s["text"] for s in data["forward"]] == ["a = Pow(x, 2)", "b = Mul(x, y)", "d = Add(a, b)",
-                                                    "c = Add(x, y)", "e = Pow(c, 2)", "f = Add(d, e)"]
+    # the order in which the ops ran, which is the slides' order a, b, c, d, e, f
+    assert [s["text"] for s in data["forward"]] == ["a = Pow(x, 2)", "b = Mul(x, y)", "c = Add(x, y)",
+                                                    "d = Add(a, b)", "e = Pow(c, 2)", "f = Add(d, e)"]
     label = {n["id"]: n["label"] for n in data["nodes"]}
     final = {}
     for step in data["backward"]:

@@ -1,32 +1,30 @@
 """Every differentiable op: forward and backward side by side.
 
-An op is a small `Function` subclass. `forward` computes on numpy arrays and saves only what `backward`
-needs; `backward(grad)` returns one gradient per input (None where the input needs none). The first line
-of each docstring is the local derivative: the backward trace and the HTML explorer show it to learners.
-Gradients may come back in the broadcast shape of the output: the engine sums them back to each input's
-shape in one place (engine.sum_to_shape), so no op undoes broadcasting itself.
+An op is a small `Function` subclass. `forward` computes on numpy arrays and saves what `backward` reads with
+`save_for_backward`; `backward(grad)` returns one gradient per input (None where the input needs none). The
+first line of each docstring is the op's local derivative (and, for ops that call a backend kernel, its
+formula): the backward trace and the HTML explorer show it to learners. Gradients may come back in the
+broadcast shape of the output: the engine sums them back to each input's shape in one place
+(engine.sum_to_shape), so no op undoes broadcasting itself.
 """
 import math
 
 import numpy as np
 
-from . import backend
-from . import anomaly
+from . import anomaly, backend
 from .autograd_mode import anomaly_enabled, grad_enabled
-from .errors import DTypeError, ShapeError
+from .errors import ShapeError
 from .tensor import Tensor
 
 
 class Function:
     """Base of every op. `apply` runs forward and, when any input requires grad, links the result into the graph."""
 
-    differentiable = True
     # defaults for an op that is not (or no longer) part of a graph
     parents = ()
     needs_input_grad = ()
-    saved = ()
+    saved = ()  # None once backward has freed it
     saved_versions = ()  # (input position or None for the output, its version counter, its count at forward)
-    freed = False
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -43,14 +41,14 @@ class Function:
             out = np.asarray(out)
         if anomaly_enabled.get():
             anomaly.check_forward(cls, inputs, out)
-        versions = _version_counter_of_memory(out, inputs) if out.base is not None else None
-        if cls.differentiable and grad_enabled.get() and any(op.needs_input_grad):  # join the graph
-            op.parents = inputs
-            result = Tensor._from_op(out, op, versions)
+        result = Tensor(out)
+        if out.base is not None:  # a view of an input's memory (reshape, transpose, slicing) shares its counter
+            result._version_counter = _version_counter_of_memory(out, inputs) or result._version_counter
+        if grad_enabled.get() and any(op.needs_input_grad):  # join the graph
+            result.op, result.requires_grad, op.parents = op, True, inputs
             if op.saved:
                 op.saved_versions = op._versions_of_saved(inputs, result)
-            return result
-        return Tensor._from_op(out, None, versions)
+        return result
 
     def save_for_backward(self, *arrays):
         """Keep arrays that backward reads. Those that are an input's or the output's memory are watched: if one
@@ -61,7 +59,7 @@ class Function:
         """save_for_backward(a, b), keeping each only if the other input requires grad, since ∂/∂a reads b and ∂/∂b
         reads a. PyTorch keeps as little, so an in-place change of w after w·x matters only if x requires grad."""
         need_a, need_b = self.needs_input_grad[:2]
-        self.save_for_backward(a if need_b else None, b if need_a else None)
+        self.saved = (a if need_b else None, b if need_a else None)
 
     def _versions_of_saved(self, inputs, output):
         """(input position, or None for the output; its version counter; the counter's value now) for every saved
@@ -86,9 +84,10 @@ class Function:
         return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
 
     def free(self):
-        """Drop what forward saved for backward (called after backward unless retain_graph=True)."""
-        self.saved = ()
-        self.freed = True
+        """Drop what forward saved for backward (called after backward unless retain_graph=True). An op that saved
+        nothing can be differentiated again, as in PyTorch."""
+        if self.saved:
+            self.saved = None
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -98,7 +97,7 @@ class Function:
 
 
 def _version_counter_of_memory(view, inputs):
-    """The version counter of the input whose memory `view` shares (reshape, transpose, slicing, ...), if any."""
+    """The version counter of the input whose memory `view` shares, if any."""
     for tensor in inputs:
         if np.may_share_memory(view, tensor.data):
             return tensor._version_counter
@@ -262,7 +261,7 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """∂max(a, 0)/∂a = 1 if a > 0 else 0"""
+    """relu(a) = max(a, 0):  ∂relu(a)/∂a = 1 if a > 0 else 0"""
 
     def forward(self, a):
         out = backend.current.relu(a)
@@ -328,53 +327,6 @@ class Where(Function):
         need_a, need_b = self.needs_input_grad
         return (np.where(condition, grad, zero) if need_a else None,
                 np.where(condition, zero, grad) if need_b else None)
-
-
-# ---- comparisons: results are masks, they carry no gradient ------------------------------------------------
-class Comparison(Function):
-    """Comparisons are piecewise constant: no gradient flows through them."""
-
-    differentiable = False
-
-
-class Less(Comparison):
-    def forward(self, a, b):
-        return a < b
-
-
-class LessEqual(Comparison):
-    def forward(self, a, b):
-        return a <= b
-
-
-class Greater(Comparison):
-    def forward(self, a, b):
-        return a > b
-
-
-class GreaterEqual(Comparison):
-    def forward(self, a, b):
-        return a >= b
-
-
-class Equal(Comparison):
-    def forward(self, a, b):
-        return a == b
-
-
-class NotEqual(Comparison):
-    def forward(self, a, b):
-        return a != b
-
-
-class ArgMax(Comparison):
-    def forward(self, a, axis=None, keepdims=False):
-        return np.argmax(a, axis=axis, keepdims=keepdims)
-
-
-class ArgMin(Comparison):
-    def forward(self, a, axis=None, keepdims=False):
-        return np.argmin(a, axis=axis, keepdims=keepdims)
 
 
 # ---- reductions ------------------------------------------------------------------------------------------
@@ -657,30 +609,14 @@ class LogSoftmax(Function):
         return (grad - np.exp(out) * np.sum(grad, axis=self.axis, keepdims=True),)
 
 
-def check_class_target(name, logits, target):
-    """Reject a target that is not integer class indices of shape (batch,) for (batch, classes) logits."""
-    if logits.ndim != 2:
-        raise ShapeError(f"{name}: input must be (batch, classes), got shape {logits.shape}")
-    if target.dtype.kind not in "iu":
-        raise DTypeError(f"{name}: class targets must be integers, got dtype {target.dtype}")
-    if target.shape != logits.shape[:1]:
-        raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape {logits.shape} "
-                         f"(expected ({logits.shape[0]},))")
-
-
-def check_class_indices(name, logits, target):
-    """check_class_target, and reject class indices outside [0, classes)."""
-    check_class_target(name, logits, target)
-    backend.reference.check_class_range(name, target, logits.shape[1])
-
-
 class CrossEntropy(Function):
-    """ℓ = −log softmax(z)_y:  ∂ℓ/∂z = softmax(z) − onehot(y)  (averaged over the batch for reduction="mean")"""
+    """ℓ = −log softmax(z)_y:  ∂ℓ/∂z = softmax(z) − onehot(y)  (averaged over the batch for reduction="mean")
+
+    Takes (batch, classes) logits and integer class indices of shape (batch,), as nn.functional.cross_entropy
+    checks them; the backend checks the index range as it reads the indices.
+    """
 
     def forward(self, logits, target, reduction="mean"):
-        check_class_target("cross_entropy", logits, target)  # the backend checks the index range as it reads them
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         probs, losses = backend.current.cross_entropy(logits, target)
         self.save_for_backward(probs, target)
         self.reduction = reduction

@@ -5,11 +5,13 @@ Every Tensor made by an op keeps that op (`.op`, a `Function` instance) and the 
 The graph has no reference cycles (an op never holds its own output), so it is freed as soon as the last
 tensor referring to it goes away.
 """
+import itertools
+
 import numpy as np
 
 from . import random as _random
-from .autograd_mode import is_grad_enabled
 from .anomaly import describe
+from .autograd_mode import is_grad_enabled
 from .errors import DTypeError, GraphError, ShapeError
 
 float32 = np.dtype(np.float32)
@@ -36,27 +38,24 @@ def as_dtype(dtype):
         raise DTypeError(f"unknown dtype {dtype!r}") from exc
 
 
-def _to_array(data, dtype):
-    """The numpy array a new Tensor holds: Python numbers and lists become float32 unless asked otherwise."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, np.ndarray):
-        array = data
-        if dtype is None and array.dtype.kind == "f" and array.dtype not in (float32, float64):
-            dtype = float32  # float16 and longdouble are not computed with
-    else:
-        array = np.asarray(data)
-        if dtype is None and array.dtype.kind in "fiub" and not isinstance(data, np.generic):
-            dtype = float32
-    if array.dtype.kind not in "fiub":
-        raise DTypeError(f"Tensor data must be numeric, got dtype {array.dtype}")
-    if dtype is not None and array.dtype != dtype:
-        array = array.astype(dtype)
-    return array
-
-
 def is_float(dtype):
     return dtype.kind == "f"
+
+
+def _to_array(data, dtype):
+    """The numpy array a new Tensor holds: Python numbers and lists become float32 unless asked otherwise; numpy
+    arrays are not copied unless their dtype changes."""
+    dtype = as_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    array = np.asarray(data)
+    if dtype is None and array.dtype.kind in "fiub" and not isinstance(data, (np.ndarray, np.generic)):
+        dtype = float32  # Python numbers and lists
+    elif dtype is None and array.dtype.kind == "f" and array.dtype not in (float32, float64):
+        dtype = float32  # float16 and longdouble are not computed with
+    if array.dtype.kind not in "fiub":
+        raise DTypeError(f"Tensor data must be numeric, got dtype {array.dtype}")
+    return array if dtype is None or array.dtype == dtype else array.astype(dtype)
 
 
 class VersionCounter:
@@ -70,40 +69,37 @@ class VersionCounter:
     value = 0  # the class's 0 until the first change gives a counter its own count
 
 
+_creation_order = itertools.count()  # next() is atomic, so tensors made in several threads get distinct numbers
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it so gradients can flow back.
 
     data: numpy array (float32 by default for Python numbers and lists, float64 kept as float64);
-    grad: Tensor or None, filled by backward(); op/parents: how this tensor was made (None/() for leaves).
+    grad: Tensor or None, filled by backward(); op: the Function that made this tensor (None for leaves).
+    Tensors are numbered as they are made: an op's result always comes after its inputs, so that number
+    orders a graph for backward (engine.topological_order).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_version_counter", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_version_counter",
+                 "_creation_index", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * t calls t.__rmul__
+    __hash__ = object.__hash__  # tensors are dict keys (optimizer state) even though == is element-wise
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.data = _to_array(data, as_dtype(dtype))
+        if dtype is None and type(data) is np.ndarray and data.dtype in (float32, float64):
+            self.data = data  # a float array, such as every op's result, is held as it is
+        else:
+            self.data = _to_array(data, dtype)
         self.grad = None
-        self.op = None
+        self.op = None  # Function.apply links an op's result to the op after making it
         self.name = name
         self._retains_grad = False
         self._version_counter = VersionCounter()
+        self._creation_index = next(_creation_order)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-
-    @classmethod
-    def _from_op(cls, data, op, version_counter=None):
-        """The output of an op: skips input conversion because ops already produce numpy arrays. A view of another
-        tensor's memory shares that tensor's version counter."""
-        out = cls.__new__(cls)
-        out.data = data
-        out.grad = None
-        out.op = op
-        out.name = None
-        out._retains_grad = False
-        out._version_counter = version_counter or VersionCounter()
-        out.requires_grad = op is not None
-        return out
 
     # ---- graph --------------------------------------------------------------------------------------
     @property
@@ -133,7 +129,9 @@ class Tensor:
 
     def detach(self):
         """The same data (shared, not copied, and so the same version counter) as a new leaf outside the graph."""
-        return Tensor._from_op(self.data, None, self._version_counter)
+        detached = Tensor(self.data)
+        detached._version_counter = self._version_counter
+        return detached
 
     def backward(self, grad=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) into .grad of every leaf that requires grad (chain rule, reverse topological order)."""
@@ -263,9 +261,7 @@ class Tensor:
     def astype(self, dtype):
         """The data cast to `dtype`; an integer or bool result leaves the graph (it has no gradient)."""
         dtype = as_dtype(dtype)
-        if not is_float(dtype):
-            return Tensor._from_op(self.data.astype(dtype), None)
-        return F.Cast.apply(self, dtype=dtype)
+        return F.Cast.apply(self, dtype=dtype) if is_float(dtype) else Tensor(self.data.astype(dtype))
 
     to = astype
 
@@ -294,10 +290,74 @@ class Tensor:
             raise ValueError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
         return bool(self.data)
 
-    # ---- ops (each method applies one Function from function.py) ------------------------------------
+    # ---- arithmetic: each operator applies one Function from function.py ------------------------------
+    def __add__(self, other):
+        return F.Add.apply(self, _operand(other, self))
+
+    def __radd__(self, other):
+        return F.Add.apply(_operand(other, self), self)
+
+    def __sub__(self, other):
+        return F.Sub.apply(self, _operand(other, self))
+
+    def __rsub__(self, other):
+        return F.Sub.apply(_operand(other, self), self)
+
+    def __mul__(self, other):
+        return F.Mul.apply(self, _operand(other, self))
+
+    def __rmul__(self, other):
+        return F.Mul.apply(_operand(other, self), self)
+
+    def __truediv__(self, other):
+        return F.Div.apply(self, _operand(other, self))
+
+    def __rtruediv__(self, other):
+        return F.Div.apply(_operand(other, self), self)
+
+    def __pow__(self, other):
+        return F.Pow.apply(self, _operand(other, self))
+
+    def __rpow__(self, other):
+        return F.Pow.apply(_operand(other, self), self)
+
+    def __matmul__(self, other):
+        return matmul(self, _operand(other, self))
+
+    def __rmatmul__(self, other):
+        return matmul(_operand(other, self), self)
+
     def __neg__(self):
         return F.Neg.apply(self)
 
+    add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
+
+    # ---- comparisons: masks, which carry no gradient ------------------------------------------------
+    def __lt__(self, other):
+        return Tensor(self.data < _data(other))
+
+    def __le__(self, other):
+        return Tensor(self.data <= _data(other))
+
+    def __gt__(self, other):
+        return Tensor(self.data > _data(other))
+
+    def __ge__(self, other):
+        return Tensor(self.data >= _data(other))
+
+    def __eq__(self, other):
+        return Tensor(self.data == _data(other))
+
+    def __ne__(self, other):
+        return Tensor(self.data != _data(other))
+
+    def argmax(self, axis=None, keepdims=False):
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis=None, keepdims=False):
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    # ---- shape ops ----------------------------------------------------------------------------------
     def reshape(self, *shape):
         return F.Reshape.apply(self, shape=_shape_args(shape))
 
@@ -351,45 +411,7 @@ class Tensor:
     def __getitem__(self, index):
         return F.GetItem.apply(self, index=_index(index))
 
-    def leaky_relu(self, negative_slope=0.01):
-        return F.LeakyReLU.apply(self, negative_slope=negative_slope)
-
-    def clip(self, min=None, max=None):
-        if min is None and max is None:
-            raise ValueError("clip needs min, max or both")
-        return F.Clip.apply(self, low=min, high=max)
-
-    clamp = clip
-
-    def var(self, axis=None, keepdims=False, correction=1):
-        """Σ(a − mean)² / (n − correction): unbiased (correction=1) by default, as in PyTorch."""
-        return F.Var.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
-
-    def std(self, axis=None, keepdims=False, correction=1):
-        """√var: its gradient is 0, not NaN, where all the values are equal."""
-        return F.Std.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
-
-    def softmax(self, axis=-1):
-        return F.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis=-1):
-        return F.LogSoftmax.apply(self, axis=axis)
-
-    def argmax(self, axis=None, keepdims=False):
-        return F.ArgMax.apply(self, axis=axis, keepdims=keepdims)
-
-    def argmin(self, axis=None, keepdims=False):
-        return F.ArgMin.apply(self, axis=axis, keepdims=keepdims)
-
-    def linear(self, weight, bias=None):
-        """x·Wᵀ + b with weight of shape (out, in), as nn.Linear computes it (one GEMM, no transposed copy)."""
-        return F.Linear.apply(self, weight) if bias is None else F.Linear.apply(self, weight, bias)
-
-    def cross_entropy(self, target, reduction="mean"):
-        """Cross-entropy of these logits (batch, classes) against integer class indices."""
-        target = target if isinstance(target, Tensor) else Tensor(np.array(target))  # a copy: backward reads it
-        return F.CrossEntropy.apply(self, target, reduction=reduction)
-
+    # ---- element-wise functions and reductions ------------------------------------------------------
     def exp(self):
         return F.Exp.apply(self)
 
@@ -411,11 +433,29 @@ class Tensor:
     def relu(self):
         return F.ReLU.apply(self)
 
+    def leaky_relu(self, negative_slope=0.01):
+        return F.LeakyReLU.apply(self, negative_slope=negative_slope)
+
+    def clip(self, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clip needs min, max or both")
+        return F.Clip.apply(self, low=min, high=max)
+
+    clamp = clip
+
     def sum(self, axis=None, keepdims=False):
         return F.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
         return F.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False, correction=1):
+        """Σ(a − mean)² / (n − correction): unbiased (correction=1) by default, as in PyTorch."""
+        return F.Var.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
+
+    def std(self, axis=None, keepdims=False, correction=1):
+        """√var: its gradient is 0, not NaN, where all the values are equal."""
+        return F.Std.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
 
     def max(self, axis=None, keepdims=False):
         return F.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
@@ -423,7 +463,15 @@ class Tensor:
     def min(self, axis=None, keepdims=False):
         return F.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
 
-    __hash__ = object.__hash__  # tensors are dict keys (optimizer state) even though == is element-wise
+    def softmax(self, axis=-1):
+        return F.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis=-1):
+        return F.LogSoftmax.apply(self, axis=axis)
+
+    def linear(self, weight, bias=None):
+        """x·Wᵀ + b with weight of shape (out, in), as nn.Linear computes it (one GEMM, no transposed copy)."""
+        return F.Linear.apply(self, weight) if bias is None else F.Linear.apply(self, weight, bias)
 
 
 def tensor(data, requires_grad=False, dtype=None, name=None):
@@ -490,27 +538,19 @@ def ones_like(t, dtype=None, requires_grad=False):
     return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
+# ---- helpers ------------------------------------------------------------------------------------------
 def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-def _ensure_tensor(x, like):
-    """Wrap a Python number or array as a constant tensor; numbers take the other operand's float dtype."""
+def _operand(x, like):
+    """x as an operand of an op with `like`: tensors as they are; a Python number becomes a constant of like's
+    float dtype (so 2 * t stays float32), anything else a constant tensor of its own."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float, bool)) and is_float(like.data.dtype):
-        return Tensor._from_op(np.asarray(x, dtype=like.data.dtype), None)
+        return Tensor(np.asarray(x, dtype=like.data.dtype))
     return Tensor(x)
-
-
-def _binary(op, swap=False):
-    """An operator method: wraps Python numbers as constants of our dtype, then applies `op(a, b)`."""
-    def method(self, other):
-        if type(other) is not Tensor:
-            other = _ensure_tensor(other, self)
-        return op(other, self) if swap else op(self, other)
-    method.__name__ = getattr(op, "__name__", "op")
-    return method
 
 
 def _axis(axis):
@@ -554,7 +594,7 @@ def where(condition, a, b):
     """Elements of a where condition holds, of b elsewhere (gradients flow to the chosen side)."""
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    return F.Where.apply(_ensure_tensor(a, like), _ensure_tensor(b, like), condition=condition.astype(bool))
+    return F.Where.apply(_operand(a, like), _operand(b, like), condition=condition.astype(bool))
 
 
 def cat(tensors, axis=0):
@@ -578,24 +618,3 @@ def stack(tensors, axis=0):
 
 from . import engine  # noqa: E402  (engine and function build on Tensor, so they are imported last)
 from . import function as F  # noqa: E402
-
-Tensor.__add__ = _binary(F.Add.apply)
-Tensor.__radd__ = _binary(F.Add.apply, swap=True)
-Tensor.__sub__ = _binary(F.Sub.apply)
-Tensor.__rsub__ = _binary(F.Sub.apply, swap=True)
-Tensor.__mul__ = _binary(F.Mul.apply)
-Tensor.__rmul__ = _binary(F.Mul.apply, swap=True)
-Tensor.__truediv__ = _binary(F.Div.apply)
-Tensor.__rtruediv__ = _binary(F.Div.apply, swap=True)
-Tensor.__pow__ = _binary(F.Pow.apply)
-Tensor.__rpow__ = _binary(F.Pow.apply, swap=True)
-Tensor.__matmul__ = _binary(matmul)
-Tensor.__rmatmul__ = _binary(matmul, swap=True)
-Tensor.__lt__ = _binary(F.Less.apply)
-Tensor.__le__ = _binary(F.LessEqual.apply)
-Tensor.__gt__ = _binary(F.Greater.apply)
-Tensor.__ge__ = _binary(F.GreaterEqual.apply)
-Tensor.__eq__ = _binary(F.Equal.apply)
-Tensor.__ne__ = _binary(F.NotEqual.apply)
-Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = Tensor.__add__, Tensor.__sub__, Tensor.__mul__, Tensor.__truediv__
-Tensor.pow, Tensor.matmul = Tensor.__pow__, Tensor.__matmul__

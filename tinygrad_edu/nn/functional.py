@@ -5,9 +5,10 @@ classification losses), add them up, or return the per-element (per-sample) loss
 """
 import numpy as np
 
+from .. import function as F
 from .. import random as _random
+from ..backend.reference import check_class_range
 from ..errors import DTypeError, ShapeError
-from ..function import check_class_indices
 from ..tensor import Tensor
 
 # ---- activations and layers -----------------------------------------------------------------------------------
@@ -94,10 +95,18 @@ def _float_target(name, input, target):
     return target if target.dtype == input.dtype else target.astype(input.dtype)
 
 
-def _class_target(target):
-    """The target as a Tensor; the ops that take class indices check them (function.check_class_indices, or for the
-    fused cross-entropy function.check_class_target and then the backend, where it reads them)."""
-    return target if isinstance(target, Tensor) else Tensor(np.array(target))  # a copy: backward reads it
+def _class_target(name, logits, target):
+    """The target as a Tensor of integer class indices of shape (batch,) for (batch, classes) logits, or an error
+    naming the loss. A numpy target is copied: backward reads it, and changing it later must change nothing."""
+    target = target if isinstance(target, Tensor) else Tensor(np.array(target))
+    if logits.ndim != 2:
+        raise ShapeError(f"{name}: input must be (batch, classes), got shape {logits.shape}")
+    if target.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: class targets must be integers, got dtype {target.dtype}")
+    if target.shape != logits.shape[:1]:
+        raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape {logits.shape} "
+                         f"(expected ({logits.shape[0]},))")
+    return target
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -133,8 +142,8 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
 def nll_loss(input, target, reduction="mean"):
     """ℓ = −log_probs[y]: the negative log-likelihood of the true class, given log-probabilities"""
     _check_reduction("nll_loss", reduction)
-    target = _class_target(target)
-    check_class_indices("nll_loss", input.data, target.data)
+    target = _class_target("nll_loss", input, target)
+    check_class_range("nll_loss", target.data, input.shape[1])
     return _reduce(-input[np.arange(input.shape[0]), target.data], reduction)
 
 
@@ -146,8 +155,8 @@ def cross_entropy(input, target, reduction="mean"):
     _check_reduction("cross_entropy", reduction)
     target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     if target_dtype.kind in "iu":
-        # one fused op: forward via the stable log-softmax, backward (softmax(z) − onehot(y))/B in one step
-        return input.cross_entropy(_class_target(target), reduction=reduction)
+        # one fused op (the backend checks the index range as it reads the indices)
+        return F.CrossEntropy.apply(input, _class_target("cross_entropy", input, target), reduction=reduction)
     if input.ndim != 2:
         raise ShapeError(f"cross_entropy: input must be (batch, classes), got shape {input.shape}")
     probs = _float_target("cross_entropy", input, target)

@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..engine import topological_order
 from ..nn import Parameter
 
 TINY = 6  # tensors with at most this many elements are shown in full; larger ones as min/mean/max
@@ -57,7 +58,7 @@ def walk(root, max_nodes=None, names=None):
 
     names: optional {name: tensor}, e.g. dict(model.named_parameters()), for tensors without a .name.
     """
-    order = forward_order(root)
+    order = topological_order(root, constants=True)
     names = _short_names(order, names or {})  # named before cutting, so a tensor keeps its name in every view
     if max_nodes is None or len(order) <= max_nodes:
         return GraphView(root, order, names, Counter(), set())
@@ -66,23 +67,6 @@ def walk(root, max_nodes=None, names=None):
     hidden = Counter(op_name(t) or "leaf" for t in order if id(t) not in near)
     cut = {id(t) for t in kept if any(id(p) not in near for p in t.parents)}
     return GraphView(root, kept, names, hidden, cut)
-
-
-def forward_order(root):
-    """Every tensor root is computed from (constants too), each after its parents; a loop, not recursion."""
-    order, seen = [], {id(root)}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def _nearest(root, count):
@@ -104,18 +88,19 @@ def op_name(tensor):
 
 
 def _short_names(tensors, given):
-    """The tensor's own .name, a name given for it, a tiny constant's value, or t<position> in forward order."""
+    """The tensor's own .name, a name given for it, a tiny constant's value, or t0, t1, ... for the others in forward
+    order."""
     given = {id(tensor): name for name, tensor in given.items()}
     names = {}
-    for position, tensor in enumerate(tensors):
+    for tensor in tensors:
         if tensor.name:
             names[id(tensor)] = tensor.name
         elif id(tensor) in given:
             names[id(tensor)] = given[id(tensor)]
         elif tensor.op is None and not tensor.requires_grad and tensor.data.size == 1:
             names[id(tensor)] = format_number(tensor.data.item())
-        else:
-            names[id(tensor)] = f"t{position}"
+    unnamed = [tensor for tensor in tensors if id(tensor) not in names]
+    names.update((id(tensor), f"t{number}") for number, tensor in enumerate(unnamed))
     return names
 
 
