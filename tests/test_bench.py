@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.bench import graph, matmul, mlp, peak, timing
+from tinygrad_edu.bench import matmul, mlp, peak, timing, tiny_op
 from tinygrad_edu.bench.timing import median_times, paired_ratio, timed_samples
 
 
@@ -42,7 +42,7 @@ def test_paired_ratio_is_the_median_of_the_ratios_within_each_turn():
 
 
 def test_mlp_workers_take_turns_and_report_seconds():
-    seconds = mlp.medians(mlp.interleaved_samples(["numpy", "tinygrad_edu"], batch=4, threads=1, command="steps 3",
+    seconds = timing.medians(mlp.interleaved_samples(["numpy", "tinygrad_edu"], batch=4, threads=1, command="steps 3",
                                                   rounds=2))
     assert set(seconds) == {"numpy", "tinygrad_edu"}
     assert all(isinstance(s, float) and s > 0 for s in seconds.values())
@@ -92,20 +92,20 @@ def test_pinning_leaves_one_core_the_lowest_allowed():
 
 
 def test_a_contender_that_cannot_start_reports_none():
-    seconds = mlp.medians(mlp.interleaved_samples(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1))
+    seconds = timing.medians(mlp.interleaved_samples(["no-such-library"], batch=4, threads=1, command="steps 1", rounds=1))
     assert seconds == {"no-such-library": None}
 
 
 def test_tiny_op_chain_runs_forward_and_backward_in_each_library():
-    chain = graph.tiny_op_chain("tinygrad_edu")
+    chain = tiny_op.tiny_op_chain("tinygrad_edu")
     chain()
     chain()  # a fresh graph each call: backward twice through one graph would raise
     with pytest.raises(ValueError, match="numpy"):
-        graph.tiny_op_chain("numpy")
+        tiny_op.tiny_op_chain("numpy")
 
 
 def test_op_overhead_has_a_figure_per_library_and_none_without_torch():
-    overhead = graph.op_overhead_us(rounds=1, chains=1)
+    overhead = mlp.op_overhead_us(rounds=1, chains=1)
     assert overhead["tinygrad_edu"] > 0
     assert (overhead["torch"] is None) == (not mlp.torch_available())
     assert overhead["torch"] is None or overhead["torch"] > 0

@@ -12,16 +12,8 @@ import time
 
 import numpy as np
 
-CHAIN_OPS = 100
-
-
-def _chain(n_ops, leaf, constant):
-    """n_ops alternating multiplications and additions on a tiny tensor, reduced to a scalar."""
-    y = leaf
-    for i in range(n_ops // 2):
-        y = y * constant
-        y = y + constant
-    return y.sum()
+from .mlp import op_overhead_us
+from .tiny_op import CHAIN_OPS, op_chain
 
 
 def scaling(sizes, repeats):
@@ -34,45 +26,13 @@ def scaling(sizes, repeats):
             leaf = tg.tensor(np.ones(2), requires_grad=True)
             constant = tg.tensor(np.full(2, 1.0000001))
             start = time.perf_counter()
-            out = _chain(n, leaf, constant)
+            out = op_chain(n, leaf, constant)
             middle = time.perf_counter()
             out.backward()
             forward.append(middle - start)
             backward.append(time.perf_counter() - middle)
         rows.append((n, statistics.median(forward), statistics.median(backward)))
     return rows
-
-
-def tiny_op_chain(library):
-    """A function that runs one chain of CHAIN_OPS tiny ops on 4-element float32 tensors, forward + backward,
-    in `library` ("tinygrad_edu" or "torch")."""
-    if library == "torch":
-        import torch
-        leaf, constant = torch.ones(4, requires_grad=True), torch.full((4,), 1.0000001)
-    elif library != "tinygrad_edu":
-        raise ValueError(f"no tiny-op chain for {library!r}; the libraries are tinygrad_edu and torch")
-    else:
-        import tinygrad_edu as tg
-        leaf = tg.tensor(np.ones(4), requires_grad=True, dtype="float32")
-        constant = tg.tensor(np.full(4, 1.0000001), dtype="float32")
-    return lambda: _chain(CHAIN_OPS, leaf, constant).backward()
-
-
-def op_overhead_us(rounds=31, chains=20):
-    """{"tinygrad_edu": µs, "torch": µs or None, "time_ratio": tinygrad_edu's time over PyTorch's or None} per tiny
-    op (forward + backward, one thread).
-
-    Each library runs in its own process and they take turns, `chains` chains per turn, so a slow moment of the
-    machine is shared by both; each µs figure is the median of its turns, the ratio the median of the turns' ratios.
-    """
-    from .mlp import interleaved_samples, medians, torch_available
-    from .timing import paired_ratio
-    libraries = ["tinygrad_edu", "torch"] if torch_available() else ["tinygrad_edu"]
-    samples = interleaved_samples(libraries, batch=32, threads=1, command=f"chain {chains}", rounds=rounds)
-    per_op = {library: median / chains / (CHAIN_OPS + 1) * 1e6 if median else None
-              for library, median in medians(samples).items()}
-    return {"tinygrad_edu": per_op["tinygrad_edu"], "torch": per_op.get("torch"),
-            "time_ratio": paired_ratio(samples["tinygrad_edu"], samples.get("torch", []))}
 
 
 def add_arguments(parser):

@@ -13,7 +13,6 @@ the machine's arithmetic peak (bench peak), next to our whole step.
 import functools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ import time
 import numpy as np
 
 from .peak import peak_gflops
-from .timing import paired_ratio
+from .timing import medians, paired_ratio
+from .tiny_op import CHAIN_OPS, tiny_op_chain
 
 LAYERS = (784, 256, 128, 10)
 CONTENDERS = {
@@ -192,17 +192,6 @@ def interleaved_samples(contenders, batch, threads, command, rounds):
     return _take_turns({c: (c, threads) for c in contenders}, batch, command, rounds)
 
 
-def median_seconds(samples):
-    """The median of a contender's rounds, or None if it never ran."""
-    times = [s for s in samples if s is not None]
-    return statistics.median(times) if times else None
-
-
-def medians(samples):
-    """{contender: median_seconds of its rounds} for samples = {contender: [seconds of each round]}."""
-    return {contender: median_seconds(rounds) for contender, rounds in samples.items()}
-
-
 def thread_speedup(batch, threads, steps, rounds):
     """tinygrad_edu's steps/s with `threads` threads over its steps/s with one, the two taking turns block by block
     (the table's rows are timed minutes apart, when the machine's load may differ)."""
@@ -256,9 +245,8 @@ def _serve(contender, batch, threads):
     print("ready", flush=True)
     for line in sys.stdin:
         kind, *count = line.split()
-        if kind == "chain":  # the tiny-op overhead of the contender's library (see graph.op_overhead_us)
+        if kind == "chain":  # the tiny-op overhead of the contender's library (see op_overhead_us)
             if chain is None:
-                from .graph import tiny_op_chain
                 chain = tiny_op_chain("torch" if contender.startswith("torch") else contender)
                 chain()
             start = time.perf_counter()
@@ -279,6 +267,21 @@ def _serve(contender, batch, threads):
         else:
             seconds = epoch_seconds(step, batch)
         print(json.dumps(seconds), flush=True)
+
+
+def op_overhead_us(rounds=31, chains=20):
+    """{"tinygrad_edu": µs, "torch": µs or None, "time_ratio": tinygrad_edu's time over PyTorch's or None} per tiny
+    op (forward + backward, one thread).
+
+    Each library runs in its own process and they take turns, `chains` chains per turn, so a slow moment of the
+    machine is shared by both; each µs figure is the median of its turns, the ratio the median of the turns' ratios.
+    """
+    libraries = ["tinygrad_edu", "torch"] if torch_available() else ["tinygrad_edu"]
+    samples = interleaved_samples(libraries, batch=32, threads=1, command=f"chain {chains}", rounds=rounds)
+    per_op = {library: median / chains / (CHAIN_OPS + 1) * 1e6 if median else None
+              for library, median in medians(samples).items()}
+    return {"tinygrad_edu": per_op["tinygrad_edu"], "torch": per_op.get("torch"),
+            "time_ratio": paired_ratio(samples["tinygrad_edu"], samples.get("torch", []))}
 
 
 @functools.lru_cache(maxsize=None)
@@ -349,7 +352,6 @@ def report(args):
             lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
                          "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)") +
                          (f" (tinygrad_edu takes {ratio:.2f} of its time)" if ratio else ""))
-    from .graph import CHAIN_OPS, op_overhead_us
     overhead = op_overhead_us()
     ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
     lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward, the two taking turns): "

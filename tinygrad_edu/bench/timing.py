@@ -85,3 +85,14 @@ def paired_ratio(numerators, denominators):
 def median_time(fn, repeats=7, min_time=0.05, warmup=1):
     """Median seconds per call of fn(), each repeat running fn enough times to last about min_time."""
     return median_times([fn], repeats, min_time, warmup)[0]
+
+
+def median_seconds(samples):
+    """The median of a contender's rounds, or None if it never ran."""
+    times = [s for s in samples if s is not None]
+    return statistics.median(times) if times else None
+
+
+def medians(samples):
+    """{contender: median_seconds of its rounds} for samples = {contender: [seconds of each round]}."""
+    return {contender: median_seconds(rounds) for contender, rounds in samples.items()}

@@ -6,7 +6,7 @@ from .. import data, nn
 from ..optim import lr_finder
 from ..random import manual_seed
 from ..train import fit
-from ..train.command import build_mlp
+from ..nn import build_mlp
 from .choices import LabError
 from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, new_figure, positive_log_scale

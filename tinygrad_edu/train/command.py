@@ -84,21 +84,6 @@ def load_dataset(args):
     return train, val, test
 
 
-def build_mlp(sizes, activation="relu", init="auto", dropout=0.0):
-    """Linear → activation (→ Dropout) for each hidden layer, then a final Linear to the class logits."""
-    from .. import nn
-    layer_for = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-    if init == "auto":
-        init = "he" if activation in ("relu", "leaky_relu") else "xavier"
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
-        layers += [nn.Linear(fan_in, fan_out, init=init), layer_for[activation]()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(sizes[-2], sizes[-1], init=init))
-    return nn.Sequential(*layers)
-
-
 def build_optimizer(args, parameters, steps_per_epoch, epochs):
     """The optimizer and its learning-rate scheduler (None for --schedule none)."""
     from .. import optim
@@ -136,7 +121,7 @@ def run(args):
     random.manual_seed(args.seed)
     (X_train, y_train), (X_val, y_val), test = load_dataset(args)
     n_classes = int(max(y_train.max(), y_val.max())) + 1
-    model = build_mlp([X_train.shape[1], *hidden_sizes, n_classes], args.activation, args.init, args.dropout)
+    model = nn.build_mlp([X_train.shape[1], *hidden_sizes, n_classes], args.activation, args.init, args.dropout)
     train_loader = data.DataLoader((X_train, y_train), batch_size, shuffle=True, seed=args.seed)
     val_loader = data.DataLoader((X_val, y_val), 1024)
     optimizer, scheduler, scheduler_step = build_optimizer(args, model.parameters(), len(train_loader), epochs)
