@@ -125,11 +125,11 @@ def test_the_page_steps_through_forward_and_backward_in_a_browser(tmp_path):
     assert state["drawn"] == 16
     assert (state["phase"], state["index"], state["node"], state["grads"]) == ("forward", 2, "b", {})
 
-    state, errors, console = run_page(path, forward + 3)  # the third chain-rule step: at c = x + y
+    state, errors, console = run_page(path, forward + 4)  # the fourth chain-rule step: at c = x + y
     assert (errors, console) == ("", [])
     assert (state["phase"], state["node"], state["upstream"]) == ("backward", "c", "6")
     assert state["rule"] == "∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1"
-    assert state["grads"] == {"f": "1", "d": "1", "e": "1", "c": "6", "x": "6", "y": "6"}
+    assert state["grads"] == {"f": "1", "d": "1", "e": "1", "c": "6", "a": "1", "b": "1", "x": "6", "y": "6"}
 
     state, errors, console = run_page(path, 100)  # past the end: stops at the last step
     assert (errors, console) == ("", [])
