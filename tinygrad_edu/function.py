@@ -37,13 +37,11 @@ class Function:
         except ValueError as exc:  # numpy's broadcasting and axis errors: name the op and the shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ShapeError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
-        if type(out) is not np.ndarray:  # a full reduction gives a numpy scalar, which cannot change in place
-            out = np.asarray(out)
+        result = Tensor(out)  # (a numpy scalar from a full reduction becomes a 0-d array here)
         if anomaly_enabled.get():
-            anomaly.check_forward(cls, inputs, out)
-        result = Tensor(out)
-        if out.base is not None:  # a view of an input's memory (reshape, transpose, slicing) shares its counter
-            result._version_counter = _version_counter_of_memory(out, inputs) or result._version_counter
+            anomaly.check_forward(cls, inputs, result.data)
+        if result.data.base is not None:  # a view of an input's memory (reshape, transpose, slice) shares its counter
+            result._version_counter = _version_counter_of_memory(result.data, inputs) or result._version_counter
         if grad_enabled.get() and any(op.needs_input_grad):  # join the graph
             result.op, result.requires_grad, op.parents = op, True, inputs
             if op.saved:

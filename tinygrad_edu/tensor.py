@@ -108,8 +108,7 @@ class Tensor:
         return self.op.parents if self.op is not None else ()
 
     @property
-    def is_leaf(self):
-        return self.op is None
+    def is_leaf(self): return self.op is None
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not is_float(self.data.dtype):
@@ -208,11 +207,8 @@ class Tensor:
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
-    def zero_(self):
-        return self._assign(..., 0)
-
-    def fill_(self, value):
-        return self._assign(..., value)
+    def zero_(self): return self._assign(..., 0)
+    def fill_(self, value): return self._assign(..., value)
 
     def copy_(self, source):
         """Copy source's values into this tensor's memory (broadcast to its shape, cast to its dtype)."""
@@ -223,28 +219,23 @@ class Tensor:
 
     # ---- conversion and introspection ---------------------------------------------------------------
     @property
-    def shape(self):
-        return self.data.shape
+    def shape(self): return self.data.shape
 
     @property
-    def dtype(self):
-        return self.data.dtype
+    def dtype(self): return self.data.dtype
 
     @property
-    def ndim(self):
-        return self.data.ndim
+    def ndim(self): return self.data.ndim
 
     @property
-    def size(self):
-        return self.data.size
+    def size(self): return self.data.size
 
     def __len__(self):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
-    def numel(self):
-        return self.data.size
+    def numel(self): return self.data.size
 
     def item(self):
         if self.data.size != 1:
@@ -255,8 +246,7 @@ class Tensor:
         """The data as a numpy array (shared, not copied)."""
         return self.data
 
-    def tolist(self):
-        return self.data.tolist()
+    def tolist(self): return self.data.tolist()
 
     def astype(self, dtype):
         """The data cast to `dtype`; an integer or bool result leaves the graph (it has no gradient)."""
@@ -265,11 +255,8 @@ class Tensor:
 
     to = astype
 
-    def float(self):
-        return self.astype(float32)
-
-    def double(self):
-        return self.astype(float64)
+    def float(self): return self.astype(float32)
+    def double(self): return self.astype(float64)
 
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=3,
@@ -291,75 +278,35 @@ class Tensor:
         return bool(self.data)
 
     # ---- arithmetic: each operator applies one Function from function.py ------------------------------
-    def __add__(self, other):
-        return F.Add.apply(self, _operand(other, self))
-
-    def __radd__(self, other):
-        return F.Add.apply(_operand(other, self), self)
-
-    def __sub__(self, other):
-        return F.Sub.apply(self, _operand(other, self))
-
-    def __rsub__(self, other):
-        return F.Sub.apply(_operand(other, self), self)
-
-    def __mul__(self, other):
-        return F.Mul.apply(self, _operand(other, self))
-
-    def __rmul__(self, other):
-        return F.Mul.apply(_operand(other, self), self)
-
-    def __truediv__(self, other):
-        return F.Div.apply(self, _operand(other, self))
-
-    def __rtruediv__(self, other):
-        return F.Div.apply(_operand(other, self), self)
-
-    def __pow__(self, other):
-        return F.Pow.apply(self, _operand(other, self))
-
-    def __rpow__(self, other):
-        return F.Pow.apply(_operand(other, self), self)
-
-    def __matmul__(self, other):
-        return matmul(self, _operand(other, self))
-
-    def __rmatmul__(self, other):
-        return matmul(_operand(other, self), self)
-
-    def __neg__(self):
-        return F.Neg.apply(self)
+    def __add__(self, other): return F.Add.apply(self, _operand(other, self))
+    def __radd__(self, other): return F.Add.apply(_operand(other, self), self)
+    def __sub__(self, other): return F.Sub.apply(self, _operand(other, self))
+    def __rsub__(self, other): return F.Sub.apply(_operand(other, self), self)
+    def __mul__(self, other): return F.Mul.apply(self, _operand(other, self))
+    def __rmul__(self, other): return F.Mul.apply(_operand(other, self), self)
+    def __truediv__(self, other): return F.Div.apply(self, _operand(other, self))
+    def __rtruediv__(self, other): return F.Div.apply(_operand(other, self), self)
+    def __pow__(self, other): return F.Pow.apply(self, _operand(other, self))
+    def __rpow__(self, other): return F.Pow.apply(_operand(other, self), self)
+    def __matmul__(self, other): return matmul(self, _operand(other, self))
+    def __rmatmul__(self, other): return matmul(_operand(other, self), self)
+    def __neg__(self): return F.Neg.apply(self)
 
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
 
     # ---- comparisons: masks, which carry no gradient ------------------------------------------------
-    def __lt__(self, other):
-        return Tensor(self.data < _data(other))
-
-    def __le__(self, other):
-        return Tensor(self.data <= _data(other))
-
-    def __gt__(self, other):
-        return Tensor(self.data > _data(other))
-
-    def __ge__(self, other):
-        return Tensor(self.data >= _data(other))
-
-    def __eq__(self, other):
-        return Tensor(self.data == _data(other))
-
-    def __ne__(self, other):
-        return Tensor(self.data != _data(other))
-
-    def argmax(self, axis=None, keepdims=False):
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
-
+    def __lt__(self, other): return Tensor(self.data < _data(other))
+    def __le__(self, other): return Tensor(self.data <= _data(other))
+    def __gt__(self, other): return Tensor(self.data > _data(other))
+    def __ge__(self, other): return Tensor(self.data >= _data(other))
+    def __eq__(self, other): return Tensor(self.data == _data(other))
+    def __ne__(self, other): return Tensor(self.data != _data(other))
+    def argmax(self, axis=None, keepdims=False): return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
     def argmin(self, axis=None, keepdims=False):
         return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
 
     # ---- shape ops ----------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        return F.Reshape.apply(self, shape=_shape_args(shape))
+    def reshape(self, *shape): return F.Reshape.apply(self, shape=_shape_args(shape))
 
     view = reshape
 
@@ -371,8 +318,7 @@ class Tensor:
         merged = int(np.prod(self.shape[start:end + 1]))
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
-    def permute(self, *axes):
-        return F.Permute.apply(self, axes=_shape_args(axes))
+    def permute(self, *axes): return F.Permute.apply(self, axes=_shape_args(axes))
 
     def transpose(self, axis0=-2, axis1=-1):
         """Swap two axes (the last two by default, so a matrix's transpose)."""
@@ -412,29 +358,14 @@ class Tensor:
         return F.GetItem.apply(self, index=_index(index))
 
     # ---- element-wise functions and reductions ------------------------------------------------------
-    def exp(self):
-        return F.Exp.apply(self)
-
-    def log(self):
-        return F.Log.apply(self)
-
-    def sqrt(self):
-        return F.Sqrt.apply(self)
-
-    def abs(self):
-        return F.Abs.apply(self)
-
-    def tanh(self):
-        return F.Tanh.apply(self)
-
-    def sigmoid(self):
-        return F.Sigmoid.apply(self)
-
-    def relu(self):
-        return F.ReLU.apply(self)
-
-    def leaky_relu(self, negative_slope=0.01):
-        return F.LeakyReLU.apply(self, negative_slope=negative_slope)
+    def exp(self): return F.Exp.apply(self)
+    def log(self): return F.Log.apply(self)
+    def sqrt(self): return F.Sqrt.apply(self)
+    def abs(self): return F.Abs.apply(self)
+    def tanh(self): return F.Tanh.apply(self)
+    def sigmoid(self): return F.Sigmoid.apply(self)
+    def relu(self): return F.ReLU.apply(self)
+    def leaky_relu(self, negative_slope=0.01): return F.LeakyReLU.apply(self, negative_slope=negative_slope)
 
     def clip(self, min=None, max=None):
         if min is None and max is None:
@@ -443,11 +374,8 @@ class Tensor:
 
     clamp = clip
 
-    def sum(self, axis=None, keepdims=False):
-        return F.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return F.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def sum(self, axis=None, keepdims=False): return F.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return F.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def var(self, axis=None, keepdims=False, correction=1):
         """Σ(a − mean)² / (n − correction): unbiased (correction=1) by default, as in PyTorch."""
@@ -457,17 +385,10 @@ class Tensor:
         """√var: its gradient is 0, not NaN, where all the values are equal."""
         return F.Std.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
 
-    def max(self, axis=None, keepdims=False):
-        return F.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return F.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def softmax(self, axis=-1):
-        return F.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis=-1):
-        return F.LogSoftmax.apply(self, axis=axis)
+    def max(self, axis=None, keepdims=False): return F.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return F.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def softmax(self, axis=-1): return F.Softmax.apply(self, axis=axis)
+    def log_softmax(self, axis=-1): return F.LogSoftmax.apply(self, axis=axis)
 
     def linear(self, weight, bias=None):
         """x·Wᵀ + b with weight of shape (out, in), as nn.Linear computes it (one GEMM, no transposed copy)."""
