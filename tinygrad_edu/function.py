@@ -512,7 +512,7 @@ def _matmul(a, b, trans_a=False, trans_b=False):
 
 
 class MatMul(Function):
-    """∂(A·B)/∂A = G·Bᵀ, ∂(A·B)/∂B = Aᵀ·G"""
+    """C = A·B:  ∂C/∂A = G·Bᵀ, ∂C/∂B = Aᵀ·G  (G = ∂ℓ/∂C)"""
 
     def forward(self, a, b):
         if a.ndim < 2 or b.ndim < 2:
@@ -580,7 +580,7 @@ def _log_softmax(z, axis):
 
 
 class Softmax(Function):
-    """∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ), so the gradient is s ⊙ (g − Σ g⊙s)"""
+    """s = softmax(z), sᵢ = e^zᵢ / Σⱼ e^zⱼ:  ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ), so the gradient is s ⊙ (g − Σ g⊙s)"""
 
     def forward(self, z, axis=-1):
         out = np.exp(_log_softmax(z, axis))
@@ -594,7 +594,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """∂log sᵢ/∂zⱼ = δᵢⱼ − sⱼ, so the gradient is g − softmax(z)·Σ g"""
+    """log sᵢ = zᵢ − log Σⱼ e^zⱼ:  ∂log sᵢ/∂zⱼ = δᵢⱼ − sⱼ, so the gradient is g − softmax(z)·Σ g"""
 
     def forward(self, z, axis=-1):
         out = _log_softmax(z, axis)

@@ -251,7 +251,7 @@ class Tensor:
     def astype(self, dtype):
         """The data cast to `dtype`; an integer or bool result leaves the graph (it has no gradient)."""
         dtype = as_dtype(dtype)
-        return F.Cast.apply(self, dtype=dtype) if is_float(dtype) else Tensor(self.data.astype(dtype))
+        return ops.Cast.apply(self, dtype=dtype) if is_float(dtype) else Tensor(self.data.astype(dtype))
 
     to = astype
 
@@ -278,19 +278,19 @@ class Tensor:
         return bool(self.data)
 
     # ---- arithmetic: each operator applies one Function from function.py ------------------------------
-    def __add__(self, other): return F.Add.apply(self, _operand(other, self))
-    def __radd__(self, other): return F.Add.apply(_operand(other, self), self)
-    def __sub__(self, other): return F.Sub.apply(self, _operand(other, self))
-    def __rsub__(self, other): return F.Sub.apply(_operand(other, self), self)
-    def __mul__(self, other): return F.Mul.apply(self, _operand(other, self))
-    def __rmul__(self, other): return F.Mul.apply(_operand(other, self), self)
-    def __truediv__(self, other): return F.Div.apply(self, _operand(other, self))
-    def __rtruediv__(self, other): return F.Div.apply(_operand(other, self), self)
-    def __pow__(self, other): return F.Pow.apply(self, _operand(other, self))
-    def __rpow__(self, other): return F.Pow.apply(_operand(other, self), self)
+    def __add__(self, other): return ops.Add.apply(self, _operand(other, self))
+    def __radd__(self, other): return ops.Add.apply(_operand(other, self), self)
+    def __sub__(self, other): return ops.Sub.apply(self, _operand(other, self))
+    def __rsub__(self, other): return ops.Sub.apply(_operand(other, self), self)
+    def __mul__(self, other): return ops.Mul.apply(self, _operand(other, self))
+    def __rmul__(self, other): return ops.Mul.apply(_operand(other, self), self)
+    def __truediv__(self, other): return ops.Div.apply(self, _operand(other, self))
+    def __rtruediv__(self, other): return ops.Div.apply(_operand(other, self), self)
+    def __pow__(self, other): return ops.Pow.apply(self, _operand(other, self))
+    def __rpow__(self, other): return ops.Pow.apply(_operand(other, self), self)
     def __matmul__(self, other): return matmul(self, _operand(other, self))
     def __rmatmul__(self, other): return matmul(_operand(other, self), self)
-    def __neg__(self): return F.Neg.apply(self)
+    def __neg__(self): return ops.Neg.apply(self)
 
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
 
@@ -306,7 +306,7 @@ class Tensor:
         return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
 
     # ---- shape ops ----------------------------------------------------------------------------------
-    def reshape(self, *shape): return F.Reshape.apply(self, shape=_shape_args(shape))
+    def reshape(self, *shape): return ops.Reshape.apply(self, shape=_shape_args(shape))
 
     view = reshape
 
@@ -318,7 +318,7 @@ class Tensor:
         merged = int(np.prod(self.shape[start:end + 1]))
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
-    def permute(self, *axes): return F.Permute.apply(self, axes=_shape_args(axes))
+    def permute(self, *axes): return ops.Permute.apply(self, axes=_shape_args(axes))
 
     def transpose(self, axis0=-2, axis1=-1):
         """Swap two axes (the last two by default, so a matrix's transpose)."""
@@ -338,7 +338,7 @@ class Tensor:
         shape = _shape_args(shape)
         offset = len(shape) - self.ndim
         shape = tuple(self.shape[i - offset] if n == -1 else n for i, n in enumerate(shape))
-        return F.Expand.apply(self, shape=shape)
+        return ops.Expand.apply(self, shape=shape)
 
     def squeeze(self, axis=None):
         """Drop axes of size 1 (all of them, or the one given)."""
@@ -355,44 +355,44 @@ class Tensor:
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
     def __getitem__(self, index):
-        return F.GetItem.apply(self, index=_index(index))
+        return ops.GetItem.apply(self, index=_index(index))
 
     # ---- element-wise functions and reductions ------------------------------------------------------
-    def exp(self): return F.Exp.apply(self)
-    def log(self): return F.Log.apply(self)
-    def sqrt(self): return F.Sqrt.apply(self)
-    def abs(self): return F.Abs.apply(self)
-    def tanh(self): return F.Tanh.apply(self)
-    def sigmoid(self): return F.Sigmoid.apply(self)
-    def relu(self): return F.ReLU.apply(self)
-    def leaky_relu(self, negative_slope=0.01): return F.LeakyReLU.apply(self, negative_slope=negative_slope)
+    def exp(self): return ops.Exp.apply(self)
+    def log(self): return ops.Log.apply(self)
+    def sqrt(self): return ops.Sqrt.apply(self)
+    def abs(self): return ops.Abs.apply(self)
+    def tanh(self): return ops.Tanh.apply(self)
+    def sigmoid(self): return ops.Sigmoid.apply(self)
+    def relu(self): return ops.ReLU.apply(self)
+    def leaky_relu(self, negative_slope=0.01): return ops.LeakyReLU.apply(self, negative_slope=negative_slope)
 
     def clip(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clip needs min, max or both")
-        return F.Clip.apply(self, low=min, high=max)
+        return ops.Clip.apply(self, low=min, high=max)
 
     clamp = clip
 
-    def sum(self, axis=None, keepdims=False): return F.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return F.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def var(self, axis=None, keepdims=False, correction=1):
         """Σ(a − mean)² / (n − correction): unbiased (correction=1) by default, as in PyTorch."""
-        return F.Var.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
+        return ops.Var.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
 
     def std(self, axis=None, keepdims=False, correction=1):
         """√var: its gradient is 0, not NaN, where all the values are equal."""
-        return F.Std.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
+        return ops.Std.apply(self, axis=_axis(axis), keepdims=keepdims, correction=correction)
 
-    def max(self, axis=None, keepdims=False): return F.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return F.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
-    def softmax(self, axis=-1): return F.Softmax.apply(self, axis=axis)
-    def log_softmax(self, axis=-1): return F.LogSoftmax.apply(self, axis=axis)
+    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return ops.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def softmax(self, axis=-1): return ops.Softmax.apply(self, axis=axis)
+    def log_softmax(self, axis=-1): return ops.LogSoftmax.apply(self, axis=axis)
 
     def linear(self, weight, bias=None):
         """x·Wᵀ + b with weight of shape (out, in), as nn.Linear computes it (one GEMM, no transposed copy)."""
-        return F.Linear.apply(self, weight) if bias is None else F.Linear.apply(self, weight, bias)
+        return ops.Linear.apply(self, weight) if bias is None else ops.Linear.apply(self, weight, bias)
 
 
 def tensor(data, requires_grad=False, dtype=None, name=None):
@@ -505,17 +505,17 @@ def matmul(a, b):
     if a.ndim == 1 and b.ndim == 1:
         return (a.unsqueeze(0) @ b.unsqueeze(1)).reshape(())
     if a.ndim == 1:
-        return F.MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
+        return ops.MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
     if b.ndim == 1:
-        return F.MatMul.apply(a, b.unsqueeze(1)).squeeze(-1)
-    return F.MatMul.apply(a, b)
+        return ops.MatMul.apply(a, b.unsqueeze(1)).squeeze(-1)
+    return ops.MatMul.apply(a, b)
 
 
 def where(condition, a, b):
     """Elements of a where condition holds, of b elsewhere (gradients flow to the chosen side)."""
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    return F.Where.apply(_operand(a, like), _operand(b, like), condition=condition.astype(bool))
+    return ops.Where.apply(_operand(a, like), _operand(b, like), condition=condition.astype(bool))
 
 
 def cat(tensors, axis=0):
@@ -523,7 +523,7 @@ def cat(tensors, axis=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat needs at least one tensor")
-    return F.Cat.apply(*tensors, axis=axis)
+    return ops.Cat.apply(*tensors, axis=axis)
 
 
 concatenate = cat
@@ -538,4 +538,4 @@ def stack(tensors, axis=0):
 
 
 from . import engine  # noqa: E402  (engine and function build on Tensor, so they are imported last)
-from . import function as F  # noqa: E402
+from . import function as ops  # noqa: E402

@@ -5,7 +5,7 @@ classification losses), add them up, or return the per-element (per-sample) loss
 """
 import numpy as np
 
-from .. import function as F
+from .. import function as ops
 from .. import random as _random
 from ..backend.reference import check_class_range
 from ..errors import DTypeError, ShapeError
@@ -156,7 +156,7 @@ def cross_entropy(input, target, reduction="mean"):
     target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     if target_dtype.kind in "iu":
         # one fused op (the backend checks the index range as it reads the indices)
-        return F.CrossEntropy.apply(input, _class_target("cross_entropy", input, target), reduction=reduction)
+        return ops.CrossEntropy.apply(input, _class_target("cross_entropy", input, target), reduction=reduction)
     if input.ndim != 2:
         raise ShapeError(f"cross_entropy: input must be (batch, classes), got shape {input.shape}")
     probs = _float_target("cross_entropy", input, target)
