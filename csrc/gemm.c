@@ -19,6 +19,12 @@
 static int64_t round_up(int64_t n, int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 static size_t round_up_size(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
+/* Where element (row, col) of a row-major matrix with rows ld elements apart lies, or of one stored transposed. */
+static int64_t element_offset(int64_t ld, int transposed, int64_t row, int64_t col)
+{
+    return transposed ? col * ld + row : row * ld + col;
+}
+
 static int num_threads = 1; /* set once from the environment (setup below), then by tge_set_num_threads */
 /* Set in the child of a fork(): OpenMP's worker threads do not survive fork, and the first parallel region would
  * wait for them forever, so a forked process computes on its own thread only. */
@@ -30,10 +36,8 @@ static int threads_for(int64_t M, int64_t N, int64_t K)
     return (double)M * (double)N * (double)K < 5e5 ? 1 : num_threads;
 }
 
-/* Up to about 160³ multiply-adds (a few microseconds) packing A costs as much as the arithmetic saves by it, so
- * small products read A in place (F(blocks) in gemm_driver.inc). Measured: in place was faster up to ~8M
- * multiply-adds and from 2 to 45 % faster on the MLP products at or below this limit; above it, packing's
- * contiguous reads start to pay. */
+/* Up to about 160³ multiply-adds packing A costs as much as the arithmetic saves by it, so small products read A in
+ * place (see docs/performance.md, SMALL_PRODUCT_MAX_VOLUME). */
 #define SMALL_PRODUCT_MAX_VOLUME (1 << 22)
 static int is_small_product(int64_t M, int64_t N, int64_t K)
 {
@@ -41,21 +45,29 @@ static int is_small_product(int64_t M, int64_t N, int64_t K)
 }
 
 /* An X·Wᵀ product with at most this many rows is computed swapped, as Cᵀ = W·Xᵀ, reading W in place instead of
- * packing it (F(gemm_batched) in gemm_driver.inc). Measured with N×K = 256×784 and 128×256, one thread: AVX-512
- * float32 0.82-0.84 of the time at 16 and 32 rows, float64 0.44 at 8 rows to 0.71 at 32 (its packing is the
- * slowest); AVX2 0.44-0.92. At 48 and 64 rows 0.85-1.10 depending on dtype and path, at 128 rows 1.0-1.08. */
+ * packing it (TYPED(swap_pays) in gemm_driver.inc; see docs/performance.md, SWAP_MAX_ROWS). */
 #define SWAP_MAX_ROWS 32
 
-/* Threads share out a product in pieces (F(gemm_in_pieces) in gemm_driver.inc) rather than one band each: on a shared
- * machine one core often runs slower than the other for seconds at a time, and with even bands the faster thread then
- * waits. Measured in a training step on two threads: the 784-256-128-10 MLP at batch 512 took 0.83-0.92 of the time
- * while one core was slowed, 0.95-1.04 per product otherwise (dW1's 25 tile columns split 13:12 in bands, 0.91-0.98).
- * Pieces of rows are PIECE_ROWS tall (see F(piece_extent)); a product is cut into pieces when it gives at least
- * MIN_PIECES_PER_THREAD per thread (the guided schedule leaves too little to even out with fewer) and the operand every
- * piece reads packs in at most SHARED_PACK_MAX_ELEMENTS (2 MiB of float, a 784x256 weight matrix whole). */
+/* Threads share out a product in pieces (TYPED(gemm_in_pieces) in gemm_driver.inc) rather than one band each: on a
+ * shared machine one core often runs slower than the other for seconds at a time, and with even bands the faster
+ * thread then waits (see docs/performance.md, PIECE_ROWS). Pieces of rows are PIECE_ROWS tall; a product is cut into
+ * pieces when it gives at least MIN_PIECES_PER_THREAD per thread (the guided schedule leaves too little to even out
+ * with fewer) and the operand every piece reads packs in at most WHOLE_PACK_MAX_ELEMENTS (2 MiB of float, a 784x256
+ * weight matrix whole). */
 #define PIECE_ROWS 64
 #define MIN_PIECES_PER_THREAD 4
-#define SHARED_PACK_MAX_ELEMENTS (1 << 19)
+#define WHOLE_PACK_MAX_ELEMENTS (1 << 19)
+
+/* numpy starts an array's data 16 bytes past a 64-byte cache line as often as not (its allocator aligns to 16). A
+ * vector load that starts there straddles two lines, and two threads writing the two ends of one line make it bounce
+ * between their caches: the driver packs B (TYPED(reads_b_in_place)) and picks its thread bands
+ * (TYPED(split_by_columns)) with that in mind, and backend.empty_aligned starts the weights on a line. */
+#define CACHE_LINE 64 /* bytes, on every x86-64 CPU */
+
+/* The loop nest's cache blocks for one product (TYPED(block_sizes_for) in gemm_driver.inc). */
+typedef struct {
+    int64_t mc, kc, nc;
+} block_sizes;
 
 /* ---- micro-kernels ---------------------------------------------------------------------------------------
  * Tile shapes: MR rows × NR = NV·VL columns, as many accumulators as the register file holds comfortably
@@ -63,16 +75,14 @@ static int is_small_product(int64_t M, int64_t N, int64_t K)
  * sizes (multiples of 8) fill whole tiles. Each set also has a narrow tile, one vector wide and taller, for
  * products with few columns (a 10-class output layer would leave most of a wide tile empty). AVX-512 also has a
  * short tile for small products, 4 rows × 4 vectors: it reads A in place from 4 rows instead of 8 (row addresses
- * fit in registers), loads B 4 times per 4 broadcasts instead of 2 per 8, and wastes fewer rows on a 10-row C.
- * Measured against the wide tile: 0.75-0.91 of the time on the MLP products with 128 columns, but packed products
- * 10-25 % slower, hence a tile of its own. */
-#define CACHE_LINE 64 /* bytes, on every x86-64 CPU */
+ * fit in registers), loads B 4 times per 4 broadcasts instead of 2 per 8, and wastes fewer rows on a 10-row C;
+ * packed products run slower on it, hence a tile of its own (see docs/performance.md, SMALL tile). */
 #define MAX_MR 16
 #define MAX_NR 64
-#define B_IN_PLACE_MAX_ROWS 64
-#define PREFETCH_C_MIN_KC 64 /* see F(tile) in gemm_driver.inc */
-#define ROWS_FIRST_MAX_K 48  /* see F(blocks) in gemm_driver.inc */
-enum { WIDE, NARROW, SMALL, TILES }; /* the tiles of one SIMD path, see F(gemm_batched) in gemm_driver.inc */
+#define B_IN_PLACE_MAX_ROWS 64 /* see TYPED(reads_b_in_place) in gemm_driver.inc */
+#define PREFETCH_C_MIN_KC 64   /* see TYPED(tile) in gemm_driver.inc */
+#define ROWS_FIRST_MAX_K 48    /* see TYPED(tiles_along_rows) in gemm_driver.inc */
+enum { WIDE, NARROW, SMALL, TILES }; /* the tiles of one SIMD path, see TYPED(tile_for) in gemm_driver.inc */
 #define UK_CONCAT_(a, b) a##b
 #define UK_CONCAT(a, b) UK_CONCAT_(a, b) /* pastes the values of macros, e.g. UK_NAME##_body */
 
@@ -199,16 +209,16 @@ enum { WIDE, NARROW, SMALL, TILES }; /* the tiles of one SIMD path, see F(gemm_b
 
 /* ---- the blocked driver, once per dtype ------------------------------------------------------------------ */
 #define T float
-#define F(name) name##_f32
+#define TYPED(name) name##_f32
 #include "gemm_driver.inc"
 #undef T
-#undef F
+#undef TYPED
 
 #define T double
-#define F(name) name##_f64
+#define TYPED(name) name##_f64
 #include "gemm_driver.inc"
 #undef T
-#undef F
+#undef TYPED
 
 /* ---- SIMD transposers (the gather of packing, see gemm_driver.inc) -----------------------------------------
  * An 8×8 (float) or 4×4 (double) block is loaded row by row, transposed in registers with AVX2 shuffles and
@@ -247,7 +257,8 @@ __attribute__((target("avx2"))) static void block_avx2_f64(const double *src, in
 }
 
 /* A 16×16 float block with AVX-512: pairs of rows interleaved within 128-bit lanes, then whole lanes gathered
- * across rows in two rounds of lane shuffles. (An 8×8 double version measured no faster than the AVX2 4×4.) */
+ * across rows in two rounds of lane shuffles. Doubles keep the AVX2 4×4 block (see docs/performance.md, 16×16
+ * AVX-512 transposer). */
 __attribute__((target("avx512f"))) static void block_avx512_f32(const float *src, int64_t ld, float *dst, int64_t width)
 {
     __m512 r[16], t[16], u[16];
@@ -304,32 +315,32 @@ __attribute__((target("avx512f"))) static void transpose_avx512_f32(const float 
 enum { SIMD_PORTABLE, SIMD_AVX2, SIMD_AVX512, SIMD_PATHS };
 static const char *const SIMD_NAMES[SIMD_PATHS] = {"portable", "avx2", "avx512"};
 
-/* [path][WIDE, NARROW or SMALL] (chosen by F(gemm_batched) in gemm_driver.inc). The three tiles of a path share kc,
+/* [path][WIDE, NARROW or SMALL] (chosen by TYPED(tile_for) in gemm_driver.inc). The three tiles of a path share kc,
  * so that a product's K chunks, hence its bits, do not depend on the tile: the same on either side of the
  * small-product limit, and whether a product is computed swapped (Cᵀ, whose columns may call for another tile) or
  * not. AVX2 and portable C have no tile of their own for small products. */
-#define KERNEL(mr, nr, mc, kc, nc, name, transposer) {mr, nr, mc, kc, nc, name, name##_in_place, transposer}
-static const kernel_f32 KERNELS_F32[SIMD_PATHS][TILES] = {
-    {KERNEL(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32),
-     KERNEL(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32),
-     KERNEL(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32)},
-    {KERNEL(6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32),
-     KERNEL(12, 8, 288, 256, 2048, ukernel_avx2_f32_narrow, transpose_avx2_f32),
-     KERNEL(6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32)},
-    {KERNEL(8, 32, 256, 256, 2048, ukernel_avx512_f32, transpose_avx512_f32),
-     KERNEL(16, 16, 256, 256, 2048, ukernel_avx512_f32_narrow, transpose_avx512_f32),
-     KERNEL(4, 64, 256, 256, 2048, ukernel_avx512_f32_small, transpose_avx512_f32)},
+#define TILING(mr, nr, mc, kc, nc, name, transposer) {mr, nr, mc, kc, nc, name, name##_in_place, transposer}
+static const tiling_f32 tiles_f32[SIMD_PATHS][TILES] = {
+    {TILING(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32),
+     TILING(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32),
+     TILING(4, 8, 256, 256, 2048, ukernel_portable_f32, transpose_scalar_f32)},
+    {TILING(6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32),
+     TILING(12, 8, 288, 256, 2048, ukernel_avx2_f32_narrow, transpose_avx2_f32),
+     TILING(6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32)},
+    {TILING(8, 32, 256, 256, 2048, ukernel_avx512_f32, transpose_avx512_f32),
+     TILING(16, 16, 256, 256, 2048, ukernel_avx512_f32_narrow, transpose_avx512_f32),
+     TILING(4, 64, 256, 256, 2048, ukernel_avx512_f32_small, transpose_avx512_f32)},
 };
-static const kernel_f64 KERNELS_F64[SIMD_PATHS][TILES] = {
-    {KERNEL(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64),
-     KERNEL(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64),
-     KERNEL(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64)},
-    {KERNEL(6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64),
-     KERNEL(12, 4, 144, 256, 1024, ukernel_avx2_f64_narrow, transpose_avx2_f64),
-     KERNEL(6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64)},
-    {KERNEL(12, 16, 120, 256, 1024, ukernel_avx512_f64, transpose_avx2_f64),
-     KERNEL(16, 8, 128, 256, 1024, ukernel_avx512_f64_narrow, transpose_avx2_f64),
-     KERNEL(4, 32, 120, 256, 1024, ukernel_avx512_f64_small, transpose_avx2_f64)},
+static const tiling_f64 tiles_f64[SIMD_PATHS][TILES] = {
+    {TILING(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64),
+     TILING(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64),
+     TILING(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64)},
+    {TILING(6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64),
+     TILING(12, 4, 144, 256, 1024, ukernel_avx2_f64_narrow, transpose_avx2_f64),
+     TILING(6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64)},
+    {TILING(12, 16, 120, 256, 1024, ukernel_avx512_f64, transpose_avx2_f64),
+     TILING(16, 8, 128, 256, 1024, ukernel_avx512_f64_narrow, transpose_avx2_f64),
+     TILING(4, 32, 120, 256, 1024, ukernel_avx512_f64_small, transpose_avx2_f64)},
 };
 
 static int simd_path = SIMD_PORTABLE;
@@ -375,20 +386,19 @@ int tge_set_num_threads(int n)
     return num_threads;
 }
 
+/* The body of tge_sgemm and tge_dgemm (tge.h), one for both dtypes: the product on this CPU's tiles. */
+#define GEMM_BODY(suffix)                                                                                            \
+    {                                                                                                                \
+        pthread_once(&setup_once, setup);                                                                            \
+        const product_##suffix product = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta,                      \
+                                          .a = {A, lda, trans_a}, .b = {B, ldb, trans_b}, .c = {C, ldc, 0}};          \
+        return gemm_batched_##suffix(tiles_##suffix[simd_path], &product, batch, stride_a, stride_b, stride_c);     \
+    }
+
 int tge_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
               const float *B, int64_t ldb, float beta, float *C, int64_t ldc, int64_t batch, int64_t stride_a,
-              int64_t stride_b, int64_t stride_c)
-{
-    pthread_once(&setup_once, setup);
-    return gemm_batched_f32(KERNELS_F32[simd_path], trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                            batch, stride_a, stride_b, stride_c);
-}
+              int64_t stride_b, int64_t stride_c) GEMM_BODY(f32)
 
-int tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
-              int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc, int64_t batch,
-              int64_t stride_a, int64_t stride_b, int64_t stride_c)
-{
-    pthread_once(&setup_once, setup);
-    return gemm_batched_f64(KERNELS_F64[simd_path], trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                            batch, stride_a, stride_b, stride_c);
-}
+int tge_dgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+              const double *B, int64_t ldb, double beta, double *C, int64_t ldc, int64_t batch, int64_t stride_a,
+              int64_t stride_b, int64_t stride_c) GEMM_BODY(f64)

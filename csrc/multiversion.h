@@ -5,6 +5,6 @@
 #ifndef TGE_MULTIVERSION_H
 #define TGE_MULTIVERSION_H
 
-#define KERNEL_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
+#define MULTIVERSIONED __attribute__((target_clones("avx512f", "avx2", "default")))
 
 #endif

@@ -1,4 +1,4 @@
-/* Fused optimizer updates: one pass over param, grad and state per rule (see tge.h).
+/* Fused optimizer updates: one pass over param, grad and state per rule (contracts: tge.h).
  *
  * The rules are written once, for a generic element type, in optim_kernels.inc; this file instantiates them
  * for float and double.
@@ -25,22 +25,26 @@
 #define T_MIN FLT_MIN
 #define FABS fabsf
 #define SQRT sqrtf
-#define KERNEL(rule) tge_##rule##_f32
+#define TYPED(name) name##_f32        /* a helper or type of this dtype */
+#define KERNEL(name) tge_##name##_f32 /* an exported kernel (tge.h) */
 #include "optim_kernels.inc"
 #undef T
 #undef T_MIN
 #undef FABS
 #undef SQRT
+#undef TYPED
 #undef KERNEL
 
 #define T double
 #define T_MIN DBL_MIN
 #define FABS fabs
 #define SQRT sqrt
-#define KERNEL(rule) tge_##rule##_f64
+#define TYPED(name) name##_f64
+#define KERNEL(name) tge_##name##_f64
 #include "optim_kernels.inc"
 #undef T
 #undef T_MIN
 #undef FABS
 #undef SQRT
+#undef TYPED
 #undef KERNEL

@@ -1,6 +1,7 @@
-/* Memory-range tests shared by the kernels that refuse aliased buffers (gemm.c, optim.c, elementwise.c). Two
- * compares per pair are far cheaper here than numpy's may_share_memory in Python, which every call would otherwise
- * pay. */
+/* Memory-range tests shared by the kernels that refuse aliased buffers (gemm.c, optim.c, elementwise.c), returning -2
+ * (tge.h). An output that overlaps an input would be read after it was written, so the result would depend on the
+ * order of the loops. The test is made here, not in Python, because two compares per pair are far cheaper than
+ * numpy's may_share_memory, which every call would otherwise pay. */
 #ifndef TGE_OVERLAP_H
 #define TGE_OVERLAP_H
 #include <stddef.h>

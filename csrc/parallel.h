@@ -26,9 +26,8 @@ static inline void thread_share(int64_t units, int64_t *first, int64_t *end)
 
 /* Runs the block (the macro's last argument, a { ... } whose commas pass through `...`) on `threads` threads as an
  * OpenMP parallel region, or in the calling thread alone when `threads` is 1: thread_share then hands it all the work.
- * A region costs even a team of one thread, which libgomp builds and tears down on every entry: 0.35 µs in a tight
- * loop, several µs inside a training step, whose big kernels have just flushed the caches. Without the regions of
- * the one-thread calls, a step's small passes and Adam updates took 0.92-0.98 of the time (batch 32 and 128). */
+ * A region costs even a team of one thread, which libgomp builds and tears down on every entry (see
+ * docs/performance.md, PARALLEL). */
 #define PARALLEL(threads, ...)                                    \
     do {                                                          \
         const int team_ = (threads);                              \

@@ -19,10 +19,9 @@ cd "$scratch"
 TINYGRAD_EDU_SANITIZE=1 python setup.py -q build_ext --inplace >/dev/null 2>&1 \
   || { echo "sanitizer build failed"; TINYGRAD_EDU_SANITIZE=1 python setup.py build_ext --inplace; exit 1; }
 
+source "$root/scripts/kernel_tests.sh"
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py tests/test_elementwise_kernels.py
-                                tests/test_softmax_kernels.py tests/test_kernel_properties.py tests/test_backend.py
-                                tests/test_alignment.py)
+[ ${#tests[@]} -gt 0 ] || tests=("${KERNEL_TESTS[@]}")
 # --capture=sys: a sanitizer writes its report to file descriptor 2 and ends the process at once, so pytest's default
 # capture of that descriptor would swallow the report along with the test's output
 LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \

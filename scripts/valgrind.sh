@@ -9,10 +9,14 @@
 # inside CPython itself (never ones in our module). Slow (tens of times slower than native).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/kernel_tests.sh
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(tests/test_gemm.py tests/test_optim_kernels.py tests/test_elementwise_kernels.py tests/test_kernel_properties.py)
+[ ${#tests[@]} -gt 0 ] || tests=("${KERNEL_TESTS[@]}")
 # the interpreter binary itself: a `python` wrapper script (pyenv shim, venv launcher) would be all valgrind saw
 python_binary="$(python -c 'import sys; print(sys.executable)')"
+# Unlike the sanitizers (see sanitize.sh), valgrind writes its reports through its own copy of the original standard
+# error, taken before pytest starts, so pytest's capture of file descriptor 2 does not hide them. Child processes
+# (test_gemm's runs of the other SIMD paths, test_backend's interpreters) run natively: valgrind checks this one.
 PYTHONMALLOC=malloc TINYGRAD_EDU_BACKEND=c HYPOTHESIS_PROFILE=valgrind \
   valgrind --tool=memcheck --error-exitcode=99 --suppressions=scripts/valgrind.supp --leak-check=no --track-origins=no --quiet \
   "$python_binary" -m pytest -q -p no:cacheprovider "${tests[@]}"

@@ -74,10 +74,9 @@ def set_num_threads(n):
                       RuntimeWarning, stacklevel=2)
 
 
-# The C core reads a weight matrix in place when only a few rows multiply it (dX = dY·W at small batches, see
-# csrc/gemm_driver.inc). numpy starts an array's data 16 bytes past a cache line as often as not, and then every
-# vector load of such a row straddles two lines: that product took 1.25x the time at batch 32. Weights are made once,
-# so aligning them costs nothing during training.
+# The C core reads a weight matrix in place when only a few rows multiply it (dX = dY·W at small batches), and a row
+# off a cache line splits its vector loads across two lines (CACHE_LINE in csrc/gemm.c; see docs/performance.md,
+# empty_aligned). Weights are made once, so aligning them costs nothing during training.
 CACHE_LINE = 64
 
 

@@ -1,7 +1,7 @@
 """The C core behind a validating boundary.
 
-Python checks dtype, shape, contiguity and alignment here, before any pointer crosses; the C kernels (csrc/) also
-refuse outputs that overlap their inputs (two compares there, instead of numpy's may_share_memory here).
+Python checks dtype, shape, contiguity and alignment here, before any pointer crosses; the C kernels (csrc/tge.h
+states each one's contract) refuse outputs that overlap their inputs themselves (csrc/overlap.h says why there).
 Every function that computes has the same signature and meaning as its twin in reference.py.
 
 C may only load and store a float or an int64 at an address that is a multiple of its size; numpy allocates arrays
@@ -27,8 +27,8 @@ _from_buffer = ffi.from_buffer  # one attribute lookup fewer per pointer, on eve
 # C pointer types, parsed once (ffi.from_buffer given a type string looks it up on every call)
 _FLOAT_POINTER, _DOUBLE_POINTER = ffi.typeof("float *"), ffi.typeof("double *")
 _INDEX_POINTER = ffi.typeof("int64_t *")  # class indices
-_FLOAT_TYPES = {np.dtype(np.float32): (_FLOAT_POINTER, lib.tge_sgemm),
-                np.dtype(np.float64): (_DOUBLE_POINTER, lib.tge_dgemm)}
+_GEMM = {np.dtype(np.float32): (_FLOAT_POINTER, lib.tge_sgemm),
+         np.dtype(np.float64): (_DOUBLE_POINTER, lib.tge_dgemm)}
 # the pointer type and the name suffix of the element-wise and optimizer kernels, per dtype
 _KERNEL_SUFFIX = {np.dtype(np.float32): (_FLOAT_POINTER, "f32"), np.dtype(np.float64): (_DOUBLE_POINTER, "f64")}
 
@@ -89,10 +89,9 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     An `out` that C cannot write in place (strided, read-only, or not aligned to its element size) is refused with a
     ShapeError saying which: the product would land in a copy the caller never sees."""
     # This boundary is paid by every product (for a small one it costs more than the arithmetic), so it checks
-    # only what it must, once each, and reads every attribute once; C also refuses an `out` whose memory range
-    # meets an operand's (cheaper there than np.shares_memory here).
+    # only what it must, once each, and reads every attribute once; C checks that out does not overlap an operand.
     dtype = a.dtype
-    kernel = _FLOAT_TYPES.get(dtype)
+    kernel = _GEMM.get(dtype)
     if kernel is None or b.dtype != dtype:
         raise DTypeError(f"gemm: operands must both be float32 or both float64, got {dtype} and {b.dtype}")
     a_shape, b_shape = a.shape, b.shape

@@ -108,16 +108,16 @@ def _prepared_grad(param, grad, weight_decay, param_decay, maximize):
     return g
 
 
-def _settle(state):
-    """A decaying state below the smallest normal number is stored as 0 (why: settle() in csrc/optim_kernels.inc)."""
+def _flush_subnormals(state):
+    """A decaying state below the smallest normal number is stored as 0 (why: tinygrad_edu/optim/optimizer.py)."""
     state[np.abs(state) < np.finfo(state.dtype).tiny] = 0
 
 
 def _decay_average(average, beta, value):
-    """average = beta·average + (1 − beta)·value, in place, then settled."""
+    """average = beta·average + (1 − beta)·value, in place, subnormals flushed to 0."""
     average *= beta
     average += (1 - beta) * value
-    _settle(average)
+    _flush_subnormals(average)
 
 
 def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov, maximize,
@@ -131,7 +131,7 @@ def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_de
         return
     momentum_buffer *= momentum
     momentum_buffer += (1 - dampening) * g
-    _settle(momentum_buffer)
+    _flush_subnormals(momentum_buffer)
     direction = g + momentum * momentum_buffer if nesterov else momentum_buffer
     param -= out_scale * direction
 
@@ -154,7 +154,7 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alph
     if momentum_buffer is not None:
         momentum_buffer *= momentum
         momentum_buffer += scaled
-        _settle(momentum_buffer)
+        _flush_subnormals(momentum_buffer)
         scaled = momentum_buffer
     param -= lr * scaled
 
@@ -184,7 +184,7 @@ def adamax_step(param, grad, exp_avg, exp_inf, *, step_size, beta1, beta2, eps, 
     _decay_average(exp_avg, beta1, g)
     exp_inf *= beta2
     np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
-    _settle(exp_inf)
+    _flush_subnormals(exp_inf)
     param -= step_size * (exp_avg / exp_inf)
 
 

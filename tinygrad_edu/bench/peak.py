@@ -9,7 +9,7 @@ A float64 vector holds half as many lanes, so its peak is half the float32 one.
 """
 from .timing import median_time, restoring_thread_count
 
-PROBE_ROUNDS = 1 << 14  # about 0.2 ms per call on one AVX-512 core: median_time repeats it enough
+PROBE_ROUNDS = 1 << 14  # long enough to dwarf the call, short enough to repeat (docs/performance.md, PROBE_ROUNDS)
 
 
 @restoring_thread_count()

@@ -6,8 +6,9 @@ kernel of the active backend (`backend.current.<rule>_step`: C, or the numpy ref
 
 One departure from the textbook arithmetic, the same in both backends: a decaying state (momentum, running
 averages) that falls below the smallest normal float (1.2e-38 in float32) is stored as 0. Without it, the
-average of a gradient that is exactly 0 (a dead unit, an always-black pixel) gets stuck a few ulps above 0,
-and arithmetic on such subnormal numbers is many times slower on x86 (Adam's steps were 5× slower).
+average of a gradient that is exactly 0 (a dead unit, an always-black pixel) decays into the subnormal range
+and stays there, a few ulps above 0 (0.9·x rounds back to x), and arithmetic on subnormal numbers is many
+times slower on x86 (see docs/performance.md, flush_subnormal).
 """
 import numpy as np
 
