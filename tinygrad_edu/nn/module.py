@@ -56,7 +56,7 @@ class Module:
         elif isinstance(value, Module):
             self._modules[name] = value
         # Registered values are plain attributes too: a layer reads its weights on every call, and a lookup
-        # that fell through to __getattr__ cost a microsecond or more each time.
+        # that fell through to __getattr__ would run Python code each time (see docs/performance.md, Module).
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
