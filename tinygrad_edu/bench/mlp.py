@@ -200,9 +200,8 @@ def thread_speedup(batch, threads, steps, rounds):
     return paired_ratio(samples[1], samples[threads])
 
 
-# A library's idle worker threads spin for a while after its last call before they sleep, and would take a core from
-# whoever runs next: numpy's OpenBLAS used 0.1 s of CPU in the 0.2 s after its last 2-thread product, PyTorch's pool
-# and ours about 0.01 s. A block on several threads is followed by this pause, so the next block starts on quiet cores.
+# A library's idle worker threads spin for a while after its last call and would take a core from whoever runs next,
+# so a block on several threads is followed by this pause (docs/performance.md, SETTLE_SECONDS).
 SETTLE_SECONDS = 0.15
 
 
@@ -229,8 +228,8 @@ def _pin_to_one_core():
     """Run this process on the lowest-numbered CPU it may use (where the OS allows choosing).
 
     On a shared machine one core often runs slower than the other for seconds at a time. One-thread workers left to
-    the scheduler may sit on different cores, and a turn-by-turn ratio then compares a slowed core with a quick one
-    (a tiny-op ratio of 1.46 against 0.8 in quieter runs); on the same core the contenders meet the same spells."""
+    the scheduler may sit on different cores, and a turn-by-turn ratio then compares a slowed core with a quick one;
+    on the same core the contenders meet the same spells (docs/performance.md, one-thread workers on one core)."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
