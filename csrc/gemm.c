@@ -58,7 +58,7 @@ static int is_small_product(int64_t M, int64_t N, int64_t K)
 #define MIN_PIECES_PER_THREAD 4
 #define WHOLE_PACK_MAX_ELEMENTS (1 << 19)
 
-/* numpy starts an array's data 16 bytes past a 64-byte cache line as often as not (its allocator aligns to 16). A
+/* numpy starts an array's data 16 bytes past a 64-byte cache line as often as not (malloc aligns to 16). A
  * vector load that starts there straddles two lines, and two threads writing the two ends of one line make it bounce
  * between their caches: the driver packs B (TYPED(reads_b_in_place)) and picks its thread bands
  * (TYPED(split_by_columns)) with that in mind, and backend.empty_aligned starts the weights on a line. */
