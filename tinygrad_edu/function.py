@@ -337,6 +337,11 @@ def _kept_shape(shape, axis):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _reduced_count(shape, kept_shape):
+    """How many elements a reduction to kept_shape combines into each result (n in the mean's 1/n)."""
+    return math.prod(n for n, k in zip(shape, kept_shape) if k == 1)
+
+
 class Sum(Function):
     """∂(Σᵢ aᵢ)/∂aⱼ = 1  (the gradient is copied to every summed element)"""
 
@@ -355,7 +360,7 @@ class Mean(Function):
     def forward(self, a, axis=None, keepdims=False):
         out = np.mean(a, axis=axis, keepdims=keepdims)
         self.input_shape, self.kept_shape = a.shape, _kept_shape(a.shape, axis)
-        self.count = a.size // max(out.size, 1) if a.size else 0
+        self.count = _reduced_count(a.shape, self.kept_shape)
         return out
 
     def backward(self, grad):
@@ -370,7 +375,7 @@ class Var(Function):
         deviations = a - np.mean(a, axis=axis, keepdims=True)
         self.save_for_backward(deviations)
         self.kept_shape, self.whole = _kept_shape(a.shape, axis), axis is None
-        self.dof = math.prod(n for n, k in zip(a.shape, self.kept_shape) if k == 1) - correction
+        self.dof = _reduced_count(a.shape, self.kept_shape) - correction
         with np.errstate(divide="ignore", invalid="ignore"):  # n ≤ correction: ∞ or NaN, as PyTorch
             return np.sum(deviations * deviations, axis=axis, keepdims=keepdims) / max(self.dof, 0)
 
