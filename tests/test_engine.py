@@ -164,3 +164,18 @@ def test_a_graph_that_saved_nothing_can_be_differentiated_again_as_in_pytorch():
     y.backward()
     y.backward()
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_retain_grads_keeps_the_gradient_of_every_node_and_the_graph():
+    x, y = tg.tensor(1.0, requires_grad=True), tg.tensor(2.0, requires_grad=True)
+    a, b = x * x, x * y
+    c = a + b
+    f = c * c
+    with tg.retain_grads():
+        f.backward()
+    assert [float(t.grad.data) for t in (f, c, a, b, x, y)] == [1.0, 6.0, 6.0, 6.0, 24.0, 6.0]
+    f.backward()  # the graph was kept: a second pass accumulates
+    assert float(x.grad.data) == 48.0
+    g = x * y
+    g.backward()  # outside the context, only leaves get .grad and the graph is freed
+    assert g.grad is None

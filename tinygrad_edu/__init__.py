@@ -5,7 +5,7 @@
     (x * x).sum().backward()     # x.grad == [2, 4]
 """
 from .anomaly import AnomalyError
-from .autograd_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .autograd_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, retain_grads
 from .backend import backend_info, set_num_threads
 from .errors import DTypeError, GraphError, ShapeError, TinygradEduError
 from .gradcheck import GradcheckError, gradcheck, numerical_grad

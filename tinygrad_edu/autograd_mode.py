@@ -10,6 +10,7 @@ import threading
 
 grad_enabled = contextvars.ContextVar("grad_enabled", default=True)
 anomaly_enabled = contextvars.ContextVar("anomaly_enabled", default=False)
+grads_retained = contextvars.ContextVar("grads_retained", default=False)
 
 
 def is_grad_enabled():
@@ -57,3 +58,9 @@ def detect_anomaly():
     """`with detect_anomaly():` the first op whose forward or backward produces NaN/Inf raises, naming the op
     and where it sits in the graph. Off by default because checking every result costs a pass over it."""
     return _SetMode(anomaly_enabled, True)
+
+
+def retain_grads():
+    """`with retain_grads(): loss.backward()` keeps ∂loss/∂node in .grad of every node, not only the leaves, and
+    keeps the graph (as retain_graph=True), so draw() and explore() can show the whole backward pass afterwards."""
+    return _SetMode(grads_retained, True)

@@ -11,7 +11,7 @@ from operator import attrgetter
 import numpy as np
 
 from . import anomaly
-from .autograd_mode import anomaly_enabled
+from .autograd_mode import anomaly_enabled, grads_retained
 from .errors import GraphError, ShapeError
 from .tensor import Tensor
 
@@ -45,19 +45,19 @@ def run_backward(root, grad=None, retain_graph=False, on_step=None):
                          "has requires_grad=True (or it was computed under no_grad())")
     grads = {root: _initial_grad(root, grad)}
     given = set()  # ids of the arrays given to a .grad: a second .grad gets a copy, so no two share memory
-    check_anomaly = anomaly_enabled.get()
+    check_anomaly, keep_all = anomaly_enabled.get(), grads_retained.get()
     for node in reversed(topological_order(root)):
         grad = grads.pop(node, None)
         if grad is None:  # no path from root reached it through a gradient
             continue
-        if node.op is None or node._retains_grad:
+        if node.op is None or node._retains_grad or keep_all:
             _store_grad(node, grad, given)
         if node.op is None:
             continue
         parent_grads = _backpropagate(node, grad, grads, check_anomaly)
         if on_step is not None:
             on_step(node, grad, parent_grads)
-        if not retain_graph:
+        if not (retain_graph or keep_all):
             node.op.free()
 
 
