@@ -1,15 +1,24 @@
 """The labs' figures: matplotlib is optional, imported only when a figure is asked for."""
 
 
-def new_figure(panels=1, width=5.0, height=4.0):
-    """(Figure, list of `panels` side-by-side Axes), drawn without pyplot so no GUI backend is needed."""
+def new_figure(panels=1, width=5.0, height=4.0, rows=1):
+    """(Figure, list of Axes: `rows` rows of `panels` side by side, row after row), drawn without pyplot so no GUI
+    backend is needed."""
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError("this figure needs matplotlib: pip install matplotlib "
                           "(or pip install 'tinygrad_edu[plot]')") from exc
-    figure = Figure(figsize=(width * panels, height), layout="tight")
-    return figure, list(figure.subplots(1, panels, squeeze=False)[0])
+    figure = Figure(figsize=(width * panels, height * rows), layout="tight")
+    return figure, list(figure.subplots(rows, panels, squeeze=False).flat)
+
+
+def new_grid(count, columns=4, width=3.2, height=2.6):
+    """(Figure, `count` Axes in rows of `columns`): small multiples, one panel per run; unused cells are hidden."""
+    figure, axes = new_figure(columns, width, height, rows=-(-count // columns))
+    for unused in axes[count:]:
+        unused.set_visible(False)
+    return figure, axes[:count]
 
 
 def finish(figure, path):
