@@ -569,26 +569,11 @@ class Linear(Function):
 
 
 # ---- softmax family ----------------------------------------------------------------------------------------
-def _log_softmax(z, axis):
-    """log softmax over `axis` (an int, a tuple of ints, or None for all), (z − max) − log Σ e^(z − max): the backend
-    computes it along the last axis, so the softmax axes are moved there, as one, and back."""
-    if axis in (-1, z.ndim - 1) and z.ndim:  # the usual case: (batch, classes) logits
-        return backend.current.log_softmax(z)
-    if z.ndim == 0:  # a scalar has axis 0 (or -1), as in numpy's reductions
-        return _log_softmax(z.reshape(1), axis).reshape(())
-    axes = tuple(range(z.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
-    kept = z.ndim - len(axes)
-    last = tuple(range(kept, z.ndim))
-    moved = np.moveaxis(z, axes, last)
-    rows = moved.reshape(moved.shape[:kept] + (math.prod(moved.shape[kept:]),))
-    return np.moveaxis(backend.current.log_softmax(rows).reshape(moved.shape), last, axes)
-
-
 class Softmax(Function):
     """s = softmax(z), sᵢ = e^zᵢ / Σⱼ e^zⱼ:  ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ), so the gradient is s ⊙ (g − Σ g⊙s)"""
 
     def forward(self, z, axis=-1):
-        out = np.exp(_log_softmax(z, axis))
+        out = np.exp(backend.current.log_softmax(z, axis))
         self.save_for_backward(out)
         self.axis = axis
         return out
@@ -602,7 +587,7 @@ class LogSoftmax(Function):
     """log sᵢ = zᵢ − log Σⱼ e^zⱼ:  ∂log sᵢ/∂zⱼ = δᵢⱼ − sⱼ, so the gradient is g − softmax(z)·Σ g"""
 
     def forward(self, z, axis=-1):
-        out = _log_softmax(z, axis)
+        out = backend.current.log_softmax(z, axis)
         self.save_for_backward(out)
         self.axis = axis
         return out

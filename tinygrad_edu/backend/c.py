@@ -13,6 +13,7 @@ gemm's out and the optimizer state buffers are refused with an error that names 
 aligned, writeable: `flags.carray`) costs one flags read per buffer.
 """
 import functools
+import math
 
 import numpy as np
 
@@ -204,15 +205,28 @@ def sum_rows(x):
     return out
 
 
-def log_softmax(z):
-    """log softmax over the last axis, as (z − max) − log Σ e^(z − max) so large logits never overflow."""
+def log_softmax(z, axis=-1):
+    """log softmax over `axis` (an int, a tuple of ints, or None for all), as (z − max) − log Σ e^(z − max) so large
+    logits never overflow. The kernel works along the last axis of rows of classes."""
     if z.dtype not in _KERNEL_SUFFIX or z.ndim == 0 or z.size == 0:  # no rows, or rows of no classes: nothing to do
-        return reference.log_softmax(z)
+        return reference.log_softmax(z, axis)
+    if axis not in (-1, z.ndim - 1):
+        return _log_softmax_over_moved_axes(z, axis)
     ctype, run = _kernel("log_softmax_rows", z.dtype)
     out = np.empty(z.shape, z.dtype)
     classes = z.shape[-1]
     run(z.size // classes, classes, _input_pointer(ctype, z), _from_buffer(ctype, out))
     return out
+
+
+def _log_softmax_over_moved_axes(z, axis):
+    """log_softmax over other axes than the last: they are moved to the end, merged into one, and moved back."""
+    axes = tuple(range(z.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    kept = z.ndim - len(axes)
+    last = tuple(range(kept, z.ndim))
+    moved = np.moveaxis(z, axes, last)
+    rows = moved.reshape(moved.shape[:kept] + (math.prod(moved.shape[kept:]),))
+    return np.moveaxis(log_softmax(rows).reshape(moved.shape), last, axes)
 
 
 def _fits_cross_entropy(z, target):

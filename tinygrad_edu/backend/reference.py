@@ -60,12 +60,13 @@ def sum_rows(x):
     return x.sum(axis=0)
 
 
-def log_softmax(z):
-    """log softmax over the last axis, as (z − max) − log Σ e^(z − max) so large logits never overflow."""
+def log_softmax(z, axis=-1):
+    """log softmax over `axis` (an int, a tuple of ints, or None for all), as (z − max) − log Σ e^(z − max) so large
+    logits never overflow."""
     if z.size == 0:  # also rows of no classes, over which np.max would raise: the result is empty too
         return np.empty(z.shape, np.exp(z).dtype)
-    shifted = z - np.max(z, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def check_class_range(name, target, classes):
