@@ -1,6 +1,7 @@
 """viz: DOT text, rendering with Graphviz (and without it), the text tree, the model summary."""
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,20 +9,21 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import nn, viz
 from tinygrad_edu.viz import dot as dot_module
+from tinygrad_edu.viz.walk import walk
 
 
 def dot_nodes(text):
     """{node id: attribute text} of every node statement in DOT text."""
-    statements = dict(re.findall(r"^\s*(\w+) \[(.*)\];$", text, flags=re.M))
+    statements = dict(re.findall(r"^\s*(\w+) \[(.*)\];$", text, flags=re.MULTILINE))
     return {node: attrs for node, attrs in statements.items() if node not in ("node", "edge")}
 
 
 def dot_edges(text):
-    return re.findall(r"^\s*(\w+) -> (\w+)", text, flags=re.M)
+    return re.findall(r"^\s*(\w+) -> (\w+)", text, flags=re.MULTILINE)
 
 
 def test_dot_has_a_node_per_tensor_and_op_and_edges_through_ops():
-    x, y, f = viz.lecture_example()
+    _, _, f = viz.lecture_example()
     text = viz.to_dot(f)
     nodes, edges = dot_nodes(text), dot_edges(text)
     labels = {node: re.search(r'label="([^"]*)"', attrs).group(1) for node, attrs in nodes.items()}
@@ -31,7 +33,7 @@ def test_dot_has_a_node_per_tensor_and_op_and_edges_through_ops():
     assert sorted(labels[n] for n in ops) == ["Add", "Add", "Add", "Mul", "Pow", "Pow"]
     names = {labels[n].split("\\n")[0]: n for n in tensors}
     assert {"x", "y", "a", "b", "c", "d", "e", "f"} <= set(names)
-    assert labels[names["f"]].split("\\n")[1:] == ["() float64", "value 12"]
+    assert labels[names["f"]].split("\\n")[1:] == ["scalar float64", "value 12"]
     # each op has one arrow out (to its result) and arrows in from its distinct inputs: x -> Mul <- y
     mul = next(n for n in ops if labels[n] == "Mul")
     assert sorted(src for src, dst in edges if dst == mul) == sorted([names["x"], names["y"]])
@@ -48,19 +50,20 @@ def test_dot_styles_leaves_params_constants_and_output_apart():
     constant = next(attrs for name, attrs in by_name.items() if "dashed" in attrs)
     assert "(4, 3) float32" in constant
     output = next(attrs for attrs in nodes.values() if "peripheries=2" in attrs)
-    assert "() float32" in output
+    assert "scalar float32" in output
     fills = {re.search(r'fillcolor="([^"]*)"', attrs).group(1) for attrs in nodes.values()}
     assert len(fills) == 5  # param, const, intermediate, output and the op colour all differ
 
 
 def test_values_and_grads_appear_only_when_asked():
-    x, y, f = viz.lecture_example()
-    assert "\\ngrad" not in viz.to_dot(f)
+    _, _, f = viz.lecture_example()
+    assert "∂" not in viz.to_dot(f)
     f.backward(retain_graph=True)
     text = viz.to_dot(f)
-    assert "x\\n() float64\\nvalue 1\\ngrad 10" in text and "y\\n() float64\\nvalue 2\\ngrad 7" in text
+    assert "x\\nscalar float64\\nvalue 1\\n∂f/∂x = 10" in text and "y\\nscalar float64\\nvalue 2\\n∂f/∂y = 7" in text
+    assert "∂f/∂c" not in text  # a plain backward leaves gradients on the leaves only
     bare = viz.to_dot(f, show_data=False, show_grad=False)
-    assert "value" not in bare and "\\ngrad" not in bare
+    assert "value" not in bare and "∂" not in bare
 
 
 def test_an_input_used_twice_by_one_op_draws_one_arrow():
@@ -93,10 +96,10 @@ def test_a_huge_graph_is_summarised():
 def test_draw_renders_svg_and_png_with_dot(tmp_path):
     _, _, f = viz.lecture_example()
     svg_path = viz.draw(f, tmp_path / "f.svg")
-    svg = open(svg_path, encoding="utf-8").read()
+    svg = Path(svg_path).read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and ">Mul<" in svg
     png_path = viz.draw(f, tmp_path / "f.png")
-    assert open(png_path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(png_path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bundle = viz.graph(f)._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"] and bundle["text/plain"].startswith("digraph")
 
@@ -106,7 +109,7 @@ def test_without_dot_the_dot_file_is_written_with_a_hint(tmp_path, monkeypatch, 
     _, _, f = viz.lecture_example()
     written = viz.draw(f, tmp_path / "f.svg")
     assert written == str(tmp_path / "f.dot") and not (tmp_path / "f.svg").exists()
-    assert open(written, encoding="utf-8").read() == viz.to_dot(f)
+    assert Path(written).read_text(encoding="utf-8") == viz.to_dot(f)
     hint = capsys.readouterr().err
     assert "dot -Tsvg" in hint and "graphviz" in hint.lower()
     shown = viz.graph(f)
@@ -115,16 +118,16 @@ def test_without_dot_the_dot_file_is_written_with_a_hint(tmp_path, monkeypatch, 
 
 
 def test_print_graph_prints_shared_subgraphs_once(capsys):
-    x, y, f = viz.lecture_example()
+    _, _, f = viz.lecture_example()
     f.backward(retain_graph=True)
     viz.print_graph(f)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "f = Add(d, e)  () float64  value 12"
-    assert "├─ d = Add(a, b)  () float64  value 3" in lines
-    assert any(line.endswith("x  () float64  [input]  value 1  grad 10") for line in lines)
+    assert lines[0] == "f = Add(d, e)  scalar float64  value 12"
+    assert "├─ d = Add(a, b)  scalar float64  value 3" in lines
+    assert any(line.endswith("x  scalar float64  [input]  value 1  ∂f/∂x = 10") for line in lines)
     assert sum("x  (see above)" in line for line in lines) == 2  # x feeds a, b and c: shown once, named twice
     assert sum(line.lstrip("│├└─ ").startswith("x  ") for line in lines) == 3
-    assert "2  () float64  [const]  value 2" in "\n".join(lines)
+    assert "2  scalar float64  [const]  value 2" in "\n".join(lines)
 
 
 def test_print_graph_stops_at_max_nodes_lines():
@@ -160,3 +163,96 @@ def test_summary_counts_own_parameters_of_a_custom_module_and_frozen_ones():
     result = viz.summary(Scaled(), (1, 2))
     assert [(r.name, r.layer, r.params) for r in result.rows] == [("Scaled", "Scaled", 2), ("body", "Linear", 6)]
     assert (result.total_params, result.trainable_params) == (8, 6)
+
+
+# ---- gradients on every node ------------------------------------------------------------------------------
+def lecture_gradients(x, y):
+    """∂f/∂node of the lecture's f = x² + xy + (x + y)², derived by hand: every node's value in one dict."""
+    c = x + y
+    return {"f": 1.0, "d": 1.0, "e": 1.0, "a": 1.0, "b": 1.0, "c": 2 * c, "x": 2 * x + y + 2 * c, "y": x + 2 * c}
+
+
+def dot_grad_labels(text):
+    """{tensor name: the number after "∂out/∂name = "} for every DOT tensor label that carries a gradient."""
+    found = re.findall(r'label="([^"\\]+)\\n[^"]*?∂(\w+)/∂(\w+) = ([-\d.e]+)"', text)
+    assert all(name == wrt for name, _, wrt, _ in found)
+    return {name: float(value) for name, _, _, value in found}
+
+
+@pytest.mark.parametrize("point", [(1.0, 2.0), (-0.5, 3.25)])
+def test_after_a_retain_grads_backward_every_node_shows_its_gradient(point):
+    _, _, f = viz.lecture_example(*point)
+    with tg.retain_grads():
+        f.backward()
+    expected = lecture_gradients(*point)
+    shown = dot_grad_labels(viz.to_dot(f))
+    assert set(shown) == set(expected)  # every node but the two constant exponents
+    for name, value in expected.items():
+        assert shown[name] == pytest.approx(value, rel=1e-3)
+    lines = viz.format_graph(f).splitlines()
+    for name, value in expected.items():
+        line = next(line for line in lines if f"∂f/∂{name} = " in line)
+        assert float(line.rsplit("= ", 1)[1]) == pytest.approx(value, rel=1e-3)
+
+
+def test_the_lecture_example_shows_df_dc_equals_6_on_c():
+    _, _, f = viz.lecture_example(1.0, 2.0)
+    text = viz.to_dot(f, backward=True)
+    assert "c\\nscalar float64\\nvalue 3\\n∂f/∂c = 6" in text
+    assert "c = Add(x, y)  scalar float64  value 3  ∂f/∂c = 6" in viz.format_graph(f)
+
+
+def test_backward_option_runs_the_pass_once_and_matches_retain_grads():
+    x, _, f = viz.lecture_example(0.5, -1.5)
+    drawn = viz.to_dot(f, backward=True)
+    again = viz.to_dot(f, backward=True)  # f.grad is set now: no second pass adding to every gradient
+    assert drawn == again
+    _, _, f2 = viz.lecture_example(0.5, -1.5)
+    with tg.retain_grads():
+        f2.backward()
+    assert drawn == viz.to_dot(f2)
+    assert x.grad.item() == pytest.approx(lecture_gradients(0.5, -1.5)["x"])
+    assert viz.format_graph(viz.lecture_example(0.5, -1.5)[2], backward=True) == viz.format_graph(f2)
+
+
+def test_backward_option_after_a_plain_backward_says_what_to_do_and_changes_nothing():
+    x, y, f = viz.lecture_example()
+    f.backward()
+    before = x.grad.item(), y.grad.item()
+    for call in (viz.to_dot, viz.format_graph):
+        with pytest.raises(tg.errors.GraphError, match=r"x, y already hold gradients.*tg.retain_grads\(\)"):
+            call(f, backward=True)
+    assert (x.grad.item(), y.grad.item()) == before and f.grad is None
+
+
+def test_backward_option_on_a_freed_graph_without_gradients_puts_everything_back():
+    x, y, f = viz.lecture_example()
+    f.backward()
+    x.grad = y.grad = None
+    with pytest.raises(tg.errors.GraphError, match="already freed.*retain_grads"):
+        viz.to_dot(f, backward=True)
+    assert f.grad is None and x.grad is None
+
+
+def test_an_mlp_graph_shows_a_gradient_on_every_tensor_that_requires_one():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    loss = nn.functional.cross_entropy(model(tg.randn(5, 3)), tg.tensor([0, 1, 1, 0, 1], dtype="int64"))
+    loss.name = "loss"
+    text = viz.to_dot(loss, names=dict(model.named_parameters()), backward=True)
+    labels = [attrs for node, attrs in dot_nodes(text).items() if node.startswith("t")]
+    with_grad = [label for label in labels if "∂loss/∂" in label]
+    needing = walk(loss).tensors
+    assert len(with_grad) == sum(t.requires_grad for t in needing) and len(with_grad) < len(labels)
+    weight = next(label for label in with_grad if label.startswith('label="0.weight'))
+    grad = model[0].weight.grad.data
+    assert "(4, 3) float32" in weight and f"∂loss/∂0.weight min {grad.min():.4g} " in weight
+    assert "∂loss/∂loss = 1" in text
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+def test_gradients_are_drawn_into_the_svg(tmp_path):
+    _, _, f = viz.lecture_example()
+    svg = Path(viz.draw(f, tmp_path / "f.svg", backward=True)).read_text(encoding="utf-8")
+    assert ">∂f/∂c = 6<" in svg and ">∂f/∂x = 10<" in svg and ">scalar float64<" in svg
+    assert "∂f/∂c = 6" in viz.graph(f)._repr_svg_()

@@ -3,6 +3,8 @@
     from tinygrad_edu import viz
     viz.print_graph(loss)            # the DAG as an indented tree in the terminal
     viz.draw(loss, "loss.svg")       # a picture (Graphviz `dot` if installed, else a .dot file)
+    viz.draw(loss, "loss.svg", backward=True)  # ... after loss.backward() inside tg.retain_grads(), so every
+                                     # node shows ∂loss/∂node (or do that backward yourself, then draw)
     trace = viz.trace_backward(loss) # backward() that also records every step of the chain rule
     viz.explore(loss, "loss.html")   # step through forward and backward in a browser
 

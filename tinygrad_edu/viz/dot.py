@@ -1,14 +1,27 @@
 """The graph as Graphviz DOT text, rendered with the `dot` program when it is installed.
 
 Tensors are boxes (coloured by kind: output, parameter, input, constant, intermediate), ops are ellipses,
-and arrows follow the forward pass, left to right: parent tensor -> op -> result.
+and arrows follow the forward pass, left to right: parent tensor -> op -> result. A tensor that holds a
+gradient shows it as the lecture writes it, "∂f/∂c = 6". To see it on every node, not only on the leaves:
+
+    with tg.retain_grads():
+        f.backward()
+    viz.draw(f, "f.svg")              # or, in one call on a fresh graph: viz.draw(f, "f.svg", backward=True)
 """
 import os
 import shutil
 import subprocess
 import sys
 
-from .walk import KIND_COLORS, OP_COLOR, describe, describe_shape, op_name, walk
+from .walk import (
+    KIND_COLORS,
+    OP_COLOR,
+    backward_for_picture,
+    describe,
+    describe_shape,
+    op_name,
+    walk,
+)
 
 KIND_STYLES = {  # how a kind looks besides its colour: parameters bold, constants dashed, the output doubled
     "output": 'style="filled", peripheries=2',
@@ -20,17 +33,22 @@ KIND_STYLES = {  # how a kind looks besides its colour: parameters bold, constan
 INSTALL_HINT = "install Graphviz (e.g. `apt install graphviz` or `conda install graphviz`)"
 
 
-def to_dot(t, show_data=True, show_grad=True, max_nodes=150, names=None):
+def to_dot(t, show_data=True, show_grad=True, max_nodes=150, names=None, backward=False):
     """Graphviz DOT text of the graph that computed `t`; beyond max_nodes tensors the far end is summarised.
 
+    show_grad: label every tensor that holds a gradient with ∂t/∂tensor ("∂f/∂c = 6").
+    backward: first run t.backward() inside tg.retain_grads(), so every node holds ∂t/∂node (skipped when
+    t.grad is set, i.e. such a backward already ran; an error says what to do when the graph cannot).
     names: optional {name: tensor} for tensors without a .name, e.g. dict(model.named_parameters()).
     """
+    if backward:
+        backward_for_picture(t, names)
     view = walk(t, max_nodes, names)
     lines = ["digraph tinygrad_edu {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
              '  edge [color="#555555", arrowsize=0.7];']
     for position, tensor in enumerate(view.tensors):
         kind = view.kind(tensor)
-        label = _tensor_label(view.name(tensor), tensor, kind, show_data, show_grad)
+        label = _tensor_label(view, tensor, show_data, show_grad)
         lines.append(f'  t{position} [label="{_escape(label)}", shape=box, fillcolor="{KIND_COLORS[kind]}", '
                      f"{KIND_STYLES[kind]}];")
     index = {id(tensor): position for position, tensor in enumerate(view.tensors)}
@@ -50,12 +68,13 @@ def to_dot(t, show_data=True, show_grad=True, max_nodes=150, names=None):
     return "\n".join(lines) + "\n"
 
 
-def _tensor_label(name, tensor, kind, show_data, show_grad):
-    lines = [name if kind != "param" else f"{name} (param)", describe_shape(tensor)]
+def _tensor_label(view, tensor, show_data, show_grad):
+    name = view.name(tensor)
+    lines = [name if view.kind(tensor) != "param" else f"{name} (param)", describe_shape(tensor)]
     if show_data:
         lines.append("value " + describe(tensor.data))
     if show_grad and tensor.grad is not None:
-        lines.append("grad " + describe(tensor.grad.data))
+        lines.append(view.grad_label(tensor))
     return "\n".join(lines)
 
 
@@ -81,7 +100,8 @@ def render(dot_text, fmt="svg"):
     program = shutil.which("dot")
     if program is None:
         return None
-    done = subprocess.run([program, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, timeout=60)
+    done = subprocess.run([program, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, timeout=60,
+                          check=False)  # a failure is reported below with dot's own message
     if done.returncode != 0:
         raise RuntimeError(f"dot failed (exit {done.returncode}): {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
@@ -91,7 +111,7 @@ def draw(t, path="graph.svg", **options):
     """Write the graph of `t` to path (.svg, .png, .pdf or .dot); returns the path written.
 
     Without Graphviz `dot`, writes the DOT text next to it (graph.dot) and says how to render it.
-    options go to to_dot (show_data, show_grad, max_nodes, names).
+    options go to to_dot (show_data, show_grad, max_nodes, names, backward).
     """
     return save(to_dot(t, **options), path)
 

@@ -2,26 +2,30 @@
 from collections import namedtuple
 
 from ..autograd_mode import no_grad
-from ..tensor import zeros
-from .walk import describe, describe_shape, op_name, walk
+from ..creation import zeros
+from .walk import backward_for_picture, describe, describe_shape, op_name, walk
 
 KIND_TAGS = {"param": "  [param]", "input": "  [input]", "const": "  [const]", "output": "", "result": ""}
 
 
-def format_graph(t, show_data=True, show_grad=True, max_nodes=200, names=None):
+def format_graph(t, show_data=True, show_grad=True, max_nodes=200, names=None, backward=False):
     """The graph of `t` as a tree, the output first and each tensor's inputs indented below it.
 
-    A tensor used twice is printed in full once; later it is named with "(see above)".
-    At most max_nodes lines (None for all); names: optional {name: tensor} as in to_dot.
+    A tensor used twice is printed in full once; later it is named with "(see above)". A tensor holding a
+    gradient shows it as "∂f/∂c = 6" (show_grad); backward=True first runs t.backward() inside
+    tg.retain_grads() so that every line has one, as in to_dot. At most max_nodes lines (None for all);
+    names: optional {name: tensor} as in to_dot.
     """
+    if backward:
+        backward_for_picture(t, names)
     view = walk(t, names=names)
     lines, printed = [], set()
-    stack = [(t, "", "", True)]  # (tensor, prefix of its line, prefix of its children's lines, is the root)
+    stack = [(t, "", "")]  # (tensor, prefix of its line, prefix of its children's lines)
     while stack:
         if max_nodes is not None and len(lines) >= max_nodes:
             lines.append(f"… (stopped at max_nodes={max_nodes} lines; pass max_nodes=None to see all)")
             break
-        tensor, prefix, child_prefix, is_root = stack.pop()
+        tensor, prefix, child_prefix = stack.pop()
         lines.append(prefix + _line(view, tensor, show_data, show_grad, repeated=id(tensor) in printed))
         if id(tensor) in printed:
             continue
@@ -30,7 +34,7 @@ def format_graph(t, show_data=True, show_grad=True, max_nodes=200, names=None):
         for position in reversed(range(len(parents))):  # reversed: the stack pops the first parent first
             last = position == len(parents) - 1
             stack.append((parents[position], child_prefix + ("└─ " if last else "├─ "),
-                          child_prefix + ("   " if last else "│  "), False))
+                          child_prefix + ("   " if last else "│  ")))
     return "\n".join(lines)
 
 
@@ -44,7 +48,7 @@ def _line(view, tensor, show_data, show_grad, repeated):
     if show_data:
         text += "  value " + describe(tensor.data)
     if show_grad and tensor.grad is not None:
-        text += "  grad " + describe(tensor.grad.data)
+        text += "  " + view.grad_label(tensor)
     return text
 
 

@@ -8,7 +8,9 @@ from collections import Counter
 
 import numpy as np
 
+from ..autograd_mode import retain_grads
 from ..engine import topological_order
+from ..errors import GraphError
 from ..nn import Parameter
 
 TINY = 6  # tensors with at most this many elements are shown in full; larger ones as min/mean/max
@@ -51,6 +53,44 @@ class GraphView:
         if tensor.op is None:
             return "input" if tensor.requires_grad else "const"
         return "result"
+
+    def grad_label(self, tensor):
+        """The lecture's "∂f/∂c = 6": ∂root/∂tensor from tensor.grad, named after the root and the tensor.
+
+        A larger gradient reads "∂loss/∂weight min … mean … max"; None when the tensor holds no gradient.
+        """
+        if tensor.grad is None:
+            return None
+        grad = tensor.grad.data
+        separator = " = " if grad.size <= TINY else " "
+        return f"∂{self.name(self.root)}/∂{self.name(tensor)}{separator}{describe(grad)}"
+
+
+def backward_for_picture(root, names=None):
+    """Run root.backward() inside tg.retain_grads(), so every node of the picture holds ∂root/∂node in .grad.
+
+    Skipped when root.grad is already set: a backward inside retain_grads() has run, and a second one would
+    add every gradient again. Refused, with the calls to make instead, when other tensors of the graph already
+    hold gradients (a backward added to them would show their sum) or the graph was freed.
+    """
+    if root.grad is not None:
+        return
+    view = walk(root, names=names)  # the whole graph, whatever part of it the picture keeps
+    out = view.name(root)
+    advice = (f"build the graph again and draw it with backward=True, or run its backward as "
+              f"`with tg.retain_grads(): {out}.backward()` and then draw it")
+    holding = [view.name(t) for t in view.tensors if t.grad is not None]
+    if holding:
+        shown = ", ".join(holding[:5]) + (", …" if len(holding) > 5 else "")
+        raise GraphError(f"backward=True: {shown} already hold gradients from an earlier "
+                         f"backward, which another backward would add to; {advice}")
+    try:
+        with retain_grads():
+            root.backward()
+    except GraphError as exc:
+        for tensor in view.tensors:  # put back what the failed pass stored before it stopped: no gradients
+            tensor.grad = None
+        raise GraphError(f"backward=True could not run {out}.backward() ({exc}); {advice}") from None
 
 
 def walk(root, max_nodes=None, names=None):
@@ -122,5 +162,6 @@ def describe(array):
 
 
 def describe_shape(tensor):
-    """(2, 3) float32 — the shape and dtype of a tensor or array, as one string."""
-    return f"{tuple(tensor.shape)} {tensor.dtype}"
+    """"(2, 3) float32", or "scalar float64" for a 0-d tensor: the shape and dtype of a tensor or array."""
+    shape = tuple(tensor.shape)
+    return f"{shape if shape else 'scalar'} {tensor.dtype}"
