@@ -7,32 +7,19 @@ Stepping a scheduler changes its optimizer's learning rate, so draw schedules on
 purpose (make_schedule does that) rather than on one that is about to train.
 """
 from .. import optim
-from ..tensor import zeros
+from ..optim.schedules import SCHEDULES, make_scheduler
+from ..creation import zeros
 from .choices import LabError, choose
-from .plotting import finish, new_figure
+from .plotting import finish, new_figure, new_grid
 
 _lr = optim.lr_scheduler
 
-# name -> scheduler over `steps` steps on `optimizer` with initial rate `lr`: the lectures' decay forms and
-# PyTorch's schedulers, scaled to the run length so each shows its whole shape.
-SCHEDULES = {
-    "step": lambda opt, lr, steps: _lr.StepLR(opt, step_size=max(1, steps // 4), gamma=0.5),
-    "multistep": lambda opt, lr, steps: _lr.MultiStepLR(opt, milestones=[steps // 2, 3 * steps // 4], gamma=0.1),
-    "exponential": lambda opt, lr, steps: _lr.ExponentialLR(opt, time_constant=steps / 4),
-    "linear": lambda opt, lr, steps: _lr.LinearLR(opt, start_factor=1.0, end_factor=0.0, total_iters=steps),
-    "cosine": lambda opt, lr, steps: _lr.CosineAnnealingLR(opt, T_max=steps),
-    "sgdr": lambda opt, lr, steps: _lr.CosineAnnealingWarmRestarts(opt, T_0=max(1, steps // 7), T_mult=2),
-    "cyclic": lambda opt, lr, steps: _lr.CyclicLR(opt, base_lr=lr / 10, max_lr=lr, step_size_up=max(1, steps // 8),
-                                                  cycle_momentum=False),
-    "onecycle": lambda opt, lr, steps: _lr.OneCycleLR(opt, max_lr=lr, total_steps=steps, cycle_momentum=False),
-}
-
 
 def make_schedule(name, lr=0.1, steps=100):
-    """A scheduler from SCHEDULES on a fresh one-parameter SGD optimizer with learning rate `lr`."""
-    factory = choose("schedule", name, SCHEDULES)
+    """The scheduler SCHEDULES[name] over `steps` steps, on a fresh one-parameter SGD optimizer with rate `lr`."""
+    choose("schedule", name, SCHEDULES)
     optimizer = optim.SGD([zeros(1, requires_grad=True)], lr=lr)
-    return factory(optimizer, lr, steps)
+    return make_scheduler(str(name).lower(), optimizer, steps)
 
 
 def schedule_values(scheduler, steps):
@@ -49,18 +36,27 @@ def schedule_values(scheduler, steps):
 
 
 def plot_schedule(schedulers, steps, path=None):
-    """Draw the learning rate per step of a scheduler, or of each in a {label: scheduler} dict. Needs matplotlib."""
+    """Draw the learning rate per step of a scheduler, or of each in a {label: scheduler} dict, one panel each
+    (small multiples: every shape readable on its own axes). Needs matplotlib."""
     if not isinstance(schedulers, dict):
         schedulers = {type(schedulers).__name__: schedulers}
-    figure, (axes,) = new_figure(width=7.0)
-    for label, scheduler in schedulers.items():
-        axes.plot(range(steps), schedule_values(scheduler, steps), label=label)
-    axes.set_xlabel("step")
-    axes.set_ylabel("learning rate")
-    axes.set_title("learning-rate schedules", fontsize="medium")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
+    count = len(schedulers)
+    figure, panels = new_grid(count, columns=min(4, count), width=3.2 if count > 1 else 5.0)
+    for axes, (label, scheduler) in zip(panels, schedulers.items()):
+        axes.plot(range(steps), schedule_values(scheduler, steps))
+        axes.set_title(_panel_title(label), fontsize="medium")
+        axes.set_xlabel("step")
+        axes.set_ylabel("learning rate")
+        axes.set_ylim(bottom=0)
+        axes.grid(alpha=0.3)
+    figure.suptitle(f"learning-rate schedules, T = {steps} steps", fontsize="medium")
     return finish(figure, path)
+
+
+def _panel_title(label):
+    """A registry name with its stepping and formula ("cosine, stepped per epoch" over "η₀·(1 + cos(πt/T))/2")."""
+    schedule = SCHEDULES.get(label)
+    return label if schedule is None else f"{label}, stepped per {schedule.unit}\n{schedule.formula}"
 
 
 def plot_lr_finder(result, path=None):

@@ -3,6 +3,8 @@ print train/validation (and test) accuracy, and optionally save the checkpoint a
 import argparse
 import time
 
+from ..optim.schedules import SCHEDULES
+
 HELP = "train an MLP on spirals (default), moons, circles, blobs, xor, fashion-mnist or mnist"
 
 GENERATED = ("spirals", "moons", "circles", "blobs", "xor")
@@ -20,7 +22,6 @@ OPTIMIZERS = {
     "nadam": ("NAdam", {}, 1e-2),
     "radam": ("RAdam", {}, 1e-2),
 }
-SCHEDULES = ("none", "step", "cosine", "onecycle", "plateau")
 # settings that differ between the small 2-D problems and the 784-pixel image datasets
 DATASET_DEFAULTS = {
     "generated": {"hidden": [64, 64], "epochs": 60, "batch_size": 32, "lr_scale": 1.0},
@@ -47,9 +48,13 @@ def add_arguments(parser):
     optimization.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
     optimization.add_argument("--lr", type=float, default=None, help="learning rate (default depends on the optimizer)")
     optimization.add_argument("--weight-decay", type=float, default=0.0)
-    optimization.add_argument("--schedule", choices=SCHEDULES, default="cosine", help="learning-rate schedule")
-    optimization.add_argument("--epochs", type=int, default=None, help="default 60 (10 for the image datasets)")
-    optimization.add_argument("--batch-size", type=int, default=None, help="default 32 (128 for the image datasets)")
+    optimization.add_argument("--schedule", choices=["none", *SCHEDULES, "plateau"], default="cosine",
+                              help="learning-rate schedule over the run (see `tinygrad-edu schedule`); "
+                                   f"stepped per batch: {', '.join(_per_batch_schedules())}; plateau halves the "
+                                   "rate after 3 epochs without a better validation loss")
+    optimization.add_argument("--epochs", type=positive_int, default=None, help="default 60 (10 for the image datasets)")
+    optimization.add_argument("--batch-size", type=positive_int, default=None,
+                              help="default 32 (128 for the image datasets)")
     optimization.add_argument("--patience", type=int, default=None,
                               help="stop early after this many epochs without a better validation loss")
     output = parser.add_argument_group("output")
@@ -57,6 +62,21 @@ def add_arguments(parser):
     output.add_argument("--save", default=None, metavar="PATH", help="write the checkpoint (.npz) here")
     output.add_argument("--plot", default=None, metavar="PATH", help="write the loss/accuracy curves (.png) here")
     output.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
+
+
+def _per_batch_schedules():
+    return [name for name, schedule in SCHEDULES.items() if schedule.unit == "batch"]
+
+
+def positive_int(text):
+    """argparse type of a count (epochs, steps, batch size): an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def layer_sizes(text):
@@ -85,21 +105,20 @@ def load_dataset(args):
 
 
 def build_optimizer(args, parameters, steps_per_epoch, epochs):
-    """The optimizer and its learning-rate scheduler (None for --schedule none)."""
+    """The optimizer, its learning-rate scheduler (None for --schedule none) and when to step it: after every
+    "epoch" or every "batch", as the schedule's registry entry says (plateau: per epoch, given the val loss)."""
     from .. import optim
+    from ..optim import schedules
     class_name, options, default_lr = OPTIMIZERS[args.optimizer]
     lr = args.lr if args.lr is not None else default_lr * DATASET_DEFAULTS[_kind(args)]["lr_scale"]
     optimizer = getattr(optim, class_name)(parameters, lr=lr, weight_decay=args.weight_decay, **options)
     if args.schedule == "none":
         return optimizer, None, "epoch"
-    schedules = optim.lr_scheduler
-    if args.schedule == "step":
-        return optimizer, schedules.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1), "epoch"
-    if args.schedule == "cosine":
-        return optimizer, schedules.CosineAnnealingLR(optimizer, T_max=epochs), "epoch"
-    if args.schedule == "onecycle":
-        return optimizer, schedules.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch), "batch"
-    return optimizer, schedules.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), "epoch"
+    if args.schedule == "plateau":
+        return optimizer, optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), "epoch"
+    steps = schedules.steps_in_run(args.schedule, epochs, steps_per_epoch)
+    scheduler = schedules.make_scheduler(args.schedule, optimizer, steps)
+    return optimizer, scheduler, schedules.SCHEDULES[args.schedule].unit
 
 
 def _kind(args):

@@ -2,15 +2,16 @@
 cosine annealing, SGDR (warm restarts), cyclical rates and one-cycle."""
 from .common import add_out_argument, write_figure
 
-HELP = "print and plot learning-rate schedules (step, linear, exponential, cosine, sgdr, cyclic, onecycle)"
+HELP = "print and plot learning-rate schedules (step, multistep, linear, exponential, cosine, sgdr, cyclic, onecycle)"
 
 
 def add_arguments(parser):
-    from ..schedules import SCHEDULES
-    parser.add_argument("--names", nargs="+", choices=sorted(SCHEDULES), default=list(SCHEDULES))
+    from ...optim.schedules import SCHEDULES
+    from ...train.command import positive_int
+    parser.add_argument("--names", nargs="+", choices=list(SCHEDULES), default=list(SCHEDULES))
     parser.add_argument("--lr", type=float, default=0.1, help="initial (or peak) learning rate")
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--rows", type=int, default=11, help="rows of the printed table")
+    parser.add_argument("--steps", type=positive_int, default=100, help="T, the scheduler steps of the run")
+    parser.add_argument("--rows", type=positive_int, default=11, help="rows of the printed table")
     add_out_argument(parser, "the schedules")
 
 
