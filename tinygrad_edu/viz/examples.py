@@ -1,5 +1,5 @@
 """Small named graphs to try the viz tools on."""
-from ..tensor import tensor
+from ..creation import tensor
 
 
 def lecture_example(x=1.0, y=2.0):
