@@ -7,8 +7,8 @@ Stepping a scheduler changes its optimizer's learning rate, so draw schedules on
 purpose (make_schedule does that) rather than on one that is about to train.
 """
 from .. import optim
-from ..optim.schedules import SCHEDULES, make_scheduler
 from ..creation import zeros
+from ..optim.schedules import SCHEDULES, make_scheduler
 from .choices import LabError, choose
 from .plotting import finish, new_figure, new_grid
 
