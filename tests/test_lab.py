@@ -1,6 +1,7 @@
 """The labs: test functions, the optimizer playground and its step tables, the init & gradient-flow lab,
 optimizer comparison, schedules and the LR range test, and their tinygrad-edu subcommands."""
 import math
+import unicodedata
 
 import numpy as np
 import pytest
@@ -157,6 +158,89 @@ def test_two_dimensional_step_table_and_summary():
     assert "gd(lr=0.5)" in summary and "adam(lr=0.5)" in summary and "distance to minimum" in summary
 
 
+# ---- optimizer state in the step tables, lookahead ---------------------------------------------------------
+def display_width(line):
+    return sum(not unicodedata.combining(character) for character in line)
+
+
+def test_momentum_state_is_the_lectures_h_the_step_just_taken():
+    """h_t = μh_{t−1} + ηg_{t−1} and θ_t = θ_{t−1} − h_t: each h is the difference of two recorded points."""
+    run = lab.playground("momentum:lr=0.01", function="rosenbrock", steps=30).runs["momentum(lr=0.01)"]
+    h = run.states["h"]
+    assert np.all(np.isnan(h[0]))  # no step taken yet
+    np.testing.assert_allclose(h[1:], run.points[:-1] - run.points[1:], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(h[1], 0.01 * run.grads[0])
+    np.testing.assert_allclose(h[2:], 0.9 * h[1:-1] + 0.01 * run.grads[1:-1], rtol=1e-9)
+    pytorch_form = lab.playground("sgd:lr=0.01,momentum=0.9", function="rosenbrock", steps=30).runs
+    np.testing.assert_allclose(next(iter(pytorch_form.values())).points, run.points, rtol=1e-9)
+    np.testing.assert_allclose(next(iter(pytorch_form.values())).states["b"][1:] * 0.01, h[1:], rtol=1e-9)
+
+
+def test_adagrad_and_rmsprop_state_accumulate_the_recorded_squared_gradients():
+    runs = lab.playground(["adagrad:lr=0.3", "rmsprop:lr=0.01,alpha=0.9"], function="beale", steps=15).runs
+    adagrad, rmsprop = runs.values()
+    np.testing.assert_allclose(adagrad.states["G"][1:], np.cumsum(adagrad.grads[:-1] ** 2, axis=0), rtol=1e-9)
+    v = np.zeros(2)
+    for t in range(1, len(rmsprop)):
+        v = 0.9 * v + 0.1 * rmsprop.grads[t - 1] ** 2
+        np.testing.assert_allclose(rmsprop.states["v"][t], v, rtol=1e-9)
+
+
+@pytest.mark.parametrize("spec, betas", [("adam:lr=0.05", (0.9, 0.999)), ("adamw:lr=0.05,betas=(0.8,0.99)", (0.8, 0.99))])
+def test_adam_state_m_v_and_the_bias_corrected_m_hat_v_hat_explain_each_step(spec, betas):
+    (run,) = lab.playground(spec, function="beale", steps=12).runs.values()
+    beta1, beta2 = betas
+    m, v = run.states["m"], run.states["v"]
+    for t in range(1, len(run)):
+        g = run.grads[t - 1]
+        previous = (np.zeros(2), np.zeros(2)) if t == 1 else (m[t - 1], v[t - 1])
+        np.testing.assert_allclose(m[t], beta1 * previous[0] + (1 - beta1) * g, rtol=1e-9)
+        np.testing.assert_allclose(v[t], beta2 * previous[1] + (1 - beta2) * g ** 2, rtol=1e-9)
+        m_hat, v_hat = run.states["m̂"][t], run.states["v̂"][t]
+        np.testing.assert_allclose(m_hat, m[t] / (1 - beta1 ** t), rtol=1e-12)
+        np.testing.assert_allclose(v_hat, v[t] / (1 - beta2 ** t), rtol=1e-12)
+        if spec.startswith("adam:"):  # θ_t = θ_{t−1} − η·m̂_t/(√v̂_t + ε): the state is what moved the point
+            np.testing.assert_allclose(run.points[t], run.points[t - 1] - 0.05 * m_hat / (np.sqrt(v_hat) + 1e-8),
+                                       rtol=1e-9)
+
+
+def test_step_tables_show_the_state_under_the_lectures_symbols():
+    result = lab.playground(["adam:lr=0.5", "momentum:lr=0.5", "gd:lr=0.5"], function="quadratic", steps=3)
+    lines = result.table("adam(lr=0.5)").splitlines()
+    assert lines[0].split()[6:] == ["m1", "m2", "v1", "v2", "m̂1", "m̂2", "v̂1", "v̂2"]
+    assert lines[1].split()[6:] == ["–"] * 8
+    assert len({display_width(line) for line in lines}) == 1  # the hat of m̂ takes no column of its own
+    run = result.runs["adam(lr=0.5)"]
+    assert float(lines[2].split()[10]) == pytest.approx(run.states["m̂"][1][0], rel=1e-2)
+    assert result.table("momentum(lr=0.5)").splitlines()[0].split()[6:] == ["h1", "h2"]
+    assert result.table("gd(lr=0.5)").splitlines()[0].split() == ["t", "x1", "x2", "f(x)", "df/dx1", "df/dx2"]
+    assert "m1" not in result.table("adam(lr=0.5)", state=False)
+
+
+def test_lookahead_by_name_wraps_adam_by_default_and_any_named_inner_optimizer():
+    beale = lab.get_function("beale")
+    for spec, inner in [("lookahead:lr=0.05", optim.Adam), ("lookahead:inner=momentum,lr=0.001,k=3,alpha=0.8",
+                                                            optim.SGD)]:
+        (run,) = lab.playground(spec, function="beale", steps=14).runs.values()
+        _, make, settings = lab.resolve(spec)
+        p = tg.tensor(np.array(beale.start), requires_grad=True)
+        optimizer = make([p], **settings)
+        assert isinstance(optimizer, optim.Lookahead) and isinstance(optimizer.base_optimizer, inner)
+        for _ in range(14):
+            optimizer.zero_grad()
+            beale(p).backward()
+            optimizer.step()
+        np.testing.assert_allclose(run.points[-1], p.data, rtol=1e-12)
+        k = optimizer.k
+        slow = run.states["φ"]
+        np.testing.assert_array_equal(slow[0], beale.start)
+        np.testing.assert_array_equal(run.points[k], slow[k])  # every k steps θ jumps back to φ
+        assert np.all(slow[1:k] == slow[0]) and not np.all(slow[k] == slow[0])
+    assert lab.resolve("lookahead:inner=momentum,k=3")[2] == {"inner": "momentum", "k": 3}
+    with pytest.raises(lab.LabError, match="unknown optimizer 'adamm'"):
+        lab.playground("lookahead:inner=adamm")
+
+
 @pytest.mark.parametrize("function", ["quartic", "rosenbrock", "saddle"])
 def test_playground_figure(tmp_path, function):
     pytest.importorskip("matplotlib")
@@ -279,6 +363,17 @@ def test_playground_command_prints_the_lecture_table(capsys):
     out = capsys.readouterr().out
     assert "0   1.000  4.000  5.006" in out and "6  -0.629  1.528  0.005" in out
     assert "gd(lr=0.2)" in out
+
+
+def test_playground_command_tables_show_the_optimizer_state(capsys):
+    argv = ["playground", "--function", "quartic", "--optimizers", "momentum:lr=0.1", "lookahead:inner=adam,k=2",
+            "--steps", "4", "--table"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    result = lab.playground(["momentum:lr=0.1", "lookahead:inner=adam,k=2"], function="quartic", steps=4)
+    for label in result.runs:
+        assert f"{label}\n{result.table(label)}" in out
+    assert "   h" in out and "m̂  " in out and "φ" in out
 
 
 def test_playground_command_reports_an_unknown_optimizer(capsys):

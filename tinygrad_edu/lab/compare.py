@@ -3,10 +3,10 @@ once per optimizer, with the loss curves drawn together (as in the Adam paper's 
 import time
 
 from .. import data, nn
+from ..nn import build_mlp
 from ..optim import lr_finder
 from ..random import manual_seed
 from ..train import fit
-from ..nn import build_mlp
 from .choices import LabError
 from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, new_figure, positive_log_scale
@@ -91,10 +91,10 @@ class Task:
 
     def model_and_optimizer(self, spec):
         """A new MLP, its weights drawn after reseeding (so every call starts from the same ones), and its optimizer."""
-        _, optimizer_class, settings = resolve(spec)
+        _, make_optimizer, settings = resolve(spec)
         manual_seed(self.seed)
         model = build_mlp(self.sizes, activation="relu")
-        return model, optimizer_class(model.parameters(), **settings)
+        return model, make_optimizer(model.parameters(), **settings)
 
     def train_loader(self):
         return data.DataLoader(self.train, self.batch_size, shuffle=True, seed=self.seed)

@@ -1,19 +1,33 @@
-"""Optimizers by name for the labs: "adam", ("sgd", {"lr": 0.1}), "momentum:lr=0.05", ...
+"""Optimizers by name for the labs: "adam", ("sgd", {"lr": 0.1}), "momentum:lr=0.05", "lookahead:inner=adam", ...
 
 A name is matched case-insensitively against the optimizer classes `tinygrad_edu.optim` exports, so a new
-class there is available here with no change. Three teaching names are spelled out as SGD settings.
+class there is available here with no change. Three teaching names are spelled out as SGD settings, and
+"lookahead" wraps any of them.
 """
 import ast
 
 from .. import optim
 from .choices import LabError, choose
 
-# Lecture names that are SGD with particular settings rather than classes of their own.
+# Lecture names that are SGD with particular settings rather than classes of their own. Momentum takes the
+# lectures' form h ← μh + ηg, θ ← θ − h, so the optimizer's state is the lecture's h (the same path as
+# PyTorch's form while η is constant; see optim.SGD).
 ALIASES = {
     "gd": ("SGD", {}),
-    "momentum": ("SGD", {"momentum": 0.9}),
-    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "momentum": ("SGD", {"momentum": 0.9, "momentum_style": "lecture"}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True, "momentum_style": "lecture"}),
 }
+DEFAULT_LOOKAHEAD_INNER = "adam"
+
+
+def lookahead(params, inner=DEFAULT_LOOKAHEAD_INNER, k=5, alpha=0.5, **inner_settings):
+    """optim.Lookahead around the optimizer named `inner` ("adam", "momentum", any name resolve knows),
+    made with inner_settings (e.g. lr): k steps with it, then φ ← φ + α(θ − φ), θ ← φ.
+
+    As text: "lookahead", "lookahead:inner=momentum,lr=0.01,k=10,alpha=0.8".
+    """
+    _, make_inner, preset = resolve(inner)
+    return optim.Lookahead(make_inner(params, **{**preset, **inner_settings}), k=k, alpha=alpha)
 
 
 def optimizer_classes():
@@ -23,14 +37,16 @@ def optimizer_classes():
 
 
 def resolve(spec):
-    """(label, class, keyword arguments) for a name, a "name:key=value,..." string or a (name, kwargs) pair."""
+    """(label, make, keyword arguments) for a name, a "name:key=value,..." string or a (name, kwargs) pair;
+    make(params, **kwargs) builds the optimizer (an optim class, or `lookahead` for "lookahead")."""
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     name, kwargs = (spec, {}) if isinstance(spec, str) else _pair(spec)
     classes = optimizer_classes()
     table = {key: (cls, {}) for key, cls in classes.items()}
     table.update({alias: (classes[class_name.lower()], preset) for alias, (class_name, preset) in ALIASES.items()})
-    optimizer_class, preset = choose("optimizer", name, table)
-    return _label(name, kwargs), optimizer_class, {**preset, **kwargs}
+    table["lookahead"] = (lookahead, {})
+    make, preset = choose("optimizer", name, table)
+    return _label(name, kwargs), make, {**preset, **kwargs}
 
 
 def _label(name, settings):
@@ -55,7 +71,10 @@ def unique_labels(specs):
 
 
 def parse_spec(text):
-    """The command line's form: "adam" -> "adam", "adam:lr=0.1,amsgrad=True" -> ("adam", {"lr": 0.1, "amsgrad": True})."""
+    """The command line's form: "adam" -> "adam", "adam:lr=0.1,amsgrad=True" -> ("adam", {"lr": 0.1, "amsgrad": True}).
+
+    A bare word is text: "lookahead:inner=adam" -> ("lookahead", {"inner": "adam"}).
+    """
     name, _, settings = text.partition(":")
     if not settings:
         return name
@@ -63,10 +82,15 @@ def parse_spec(text):
         call = ast.parse(f"f({settings})", mode="eval").body
         if call.args or any(keyword.arg is None for keyword in call.keywords):
             raise ValueError("only name=value settings")
-        return name, {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+        return name, {keyword.arg: _setting(keyword.value) for keyword in call.keywords}
     except (SyntaxError, ValueError) as exc:
         raise LabError(f"cannot read the optimizer settings in {text!r} ({exc}); "
                        "write them as name:key=value,key=value, e.g. adam:lr=0.1,betas=(0.9,0.99)") from None
+
+
+def _setting(node):
+    """The value of one setting: a Python literal (0.1, True, (0.9, 0.99)), or a bare word as its text."""
+    return node.id if isinstance(node, ast.Name) else ast.literal_eval(node)
 
 
 def _pair(spec):

@@ -2,14 +2,15 @@
 
     result = lab.playground(["sgd", ("adam", {"lr": 0.1})], function="rosenbrock", steps=100)
     result.runs["adam(lr=0.1)"].points     # θ₀ … θ₁₀₀, shape (101, 2)
-    print(result.table())                  # t, θ, f(θ), ∇f(θ) of the first run, as on the lecture slides
+    result.runs["adam(lr=0.1)"].states["m̂"]  # Adam's bias-corrected first moment after each step
+    print(result.table())                  # t, θ, f(θ), ∇f(θ) and the optimizer's state (h, G, m, v, m̂, v̂ ...)
     result.plot("playground.png")          # paths over the contour, and the loss curves
 
 Every optimizer is driven the same way, `optimizer.step(closure)`, where closure() zeroes the gradient,
 evaluates f and fills the gradient (by backward(), or by forward finite differences). So an optimizer that
 needs to re-evaluate f within a step (Newton's method, a line search) works here without special cases.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from ..gradcheck import numerical_grad
 from ..tensor import Tensor
 from .choices import LabError
 from .functions import get_function
+from .optimizer_state import state_columns
 from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, new_figure, positive_log_scale
 from .tables import format_table
@@ -30,6 +32,8 @@ DERIVATIVES = ("autograd", "forward")
 class Trajectory:
     """One optimizer's run: points[t] = θ_t, losses[t] = f(θ_t), grads[t] = ∇f(θ_t) for t = 0 … steps.
 
+    states[symbol][t]: what the optimizer held after its t-th step, under the lectures' symbols (h, G, v, m,
+    m̂, v̂, φ; see lab.optimizer_state), NaN where it held no such buffer yet (always at t = 0).
     A run that reaches a non-finite loss stops there (diverged=True), so its arrays are shorter.
     """
     label: str
@@ -37,6 +41,7 @@ class Trajectory:
     losses: np.ndarray
     grads: np.ndarray
     diverged: bool = False
+    states: dict = field(default_factory=dict)
 
     def __len__(self):
         return len(self.losses)
@@ -55,14 +60,23 @@ class PlaygroundResult:
             return None
         return float(self.function(Tensor(np.array(self.function.minimum, dtype=np.float64))).item())
 
-    def table(self, label=None, steps=None, digits=3):
-        """The lecture's step table of one run (the first by default): t, θ, f(θ), ∇f(θ); `steps` picks rows."""
+    def table(self, label=None, steps=None, digits=3, state=True):
+        """The lecture's step table of one run (the first by default): t, θ, f(θ), ∇f(θ), then (state=True) what
+        the optimizer holds after t steps (h, G, m, v, m̂, v̂, ...; "–" before its first step); `steps` picks rows.
+        """
         run = self.runs[label] if label is not None else next(iter(self.runs.values()))
-        names = ["x"] if self.function.dim == 1 else [f"x{i + 1}" for i in range(self.function.dim)]
-        headers = ["t", *names, "f(x)", *(f"df/d{name}" for name in names)]
+        suffixes = [""] if self.function.dim == 1 else [str(i + 1) for i in range(self.function.dim)]
+        names = [f"x{suffix}" for suffix in suffixes]
+        symbols = list(run.states) if state else []
+        headers = ["t", *names, "f(x)", *(f"df/d{name}" for name in names),
+                   *(f"{symbol}{suffix}" for symbol in symbols for suffix in suffixes)]
         shown = range(len(run)) if steps is None else [t for t in steps if t < len(run)]
-        rows = [(t, *run.points[t], run.losses[t], *run.grads[t]) for t in shown]
-        return format_table(headers, rows, ["d"] + [f".{digits}f"] * (len(headers) - 1))
+        rows = [(t, *run.points[t], run.losses[t], *run.grads[t],
+                 *(None if np.isnan(value) else value for symbol in symbols for value in run.states[symbol][t]))
+                for t in shown]
+        # state spans decades (v ≈ (1 − β₂)g² next to m̂ ≈ g), so its columns keep `digits` significant digits
+        formats = ["d"] + [f".{digits}f"] * (1 + 2 * len(names)) + [f"#.{digits}g"] * (len(symbols) * len(names))
+        return format_table(headers, rows, formats)
 
     def summary(self):
         """One line per optimizer: steps taken, where it ended, f there and (when known) the distance to the minimum."""
@@ -155,27 +169,40 @@ def playground(optimizers, function="rosenbrock", start=None, steps=100, derivat
 
 
 def _run(label, spec, test, start, steps, derivative, h):
-    _, optimizer_class, settings = resolve(spec)
+    _, make_optimizer, settings = resolve(spec)
     point = Tensor(np.array(start, dtype=np.float64), requires_grad=True, name="θ")
-    optimizer = optimizer_class([point], **settings)
+    optimizer = make_optimizer([point], **settings)
     closure = _closure(test, point, optimizer, derivative, h)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is detected and reported below
         return _record(label, point, optimizer, closure, steps)
 
 
 def _record(label, point, optimizer, closure, steps):
-    """Measure f and ∇f at θ_t, then step, for t = 0 … steps; stop at the first non-finite value."""
-    points, losses, grads = [], [], []
+    """Measure f and ∇f at θ_t and the optimizer's state after t steps, then step, for t = 0 … steps; stop at the
+    first non-finite value."""
+    points, losses, grads, states = [], [], [], []
+    diverged = False
     for t in range(steps + 1):
         loss = closure()  # f and ∇f at θ_t, measured for the record before the step
         points.append(point.data.copy())
         losses.append(float(loss.item()))
         grads.append(point.grad.data.copy())
-        if not np.isfinite(losses[-1]) or not np.all(np.isfinite(grads[-1])):
-            return Trajectory(label, np.array(points), np.array(losses), np.array(grads), diverged=True)
+        states.append(state_columns(optimizer, point))
+        diverged = not np.isfinite(losses[-1]) or not np.all(np.isfinite(grads[-1]))
+        if diverged:
+            break
         if t < steps:
             optimizer.step(closure)
-    return Trajectory(label, np.array(points), np.array(losses), np.array(grads))
+    return Trajectory(label, np.array(points), np.array(losses), np.array(grads), diverged,
+                      _stack_states(states, point.shape))
+
+
+def _stack_states(snapshots, shape):
+    """{symbol: array (len(snapshots), *shape)} from one {symbol: array} per step, NaN where a step had none."""
+    # in the order of the last snapshot, which holds every buffer (Lookahead's φ exists before the first step)
+    symbols = list(dict.fromkeys([*snapshots[-1], *(symbol for snapshot in snapshots for symbol in snapshot)]))
+    missing = np.full(shape, np.nan)
+    return {symbol: np.array([snapshot.get(symbol, missing) for snapshot in snapshots]) for symbol in symbols}
 
 
 def _closure(test, point, optimizer, derivative, h):

@@ -1,9 +1,18 @@
 """Plain-text tables for the terminal, like the step tables on the lecture slides."""
+import unicodedata
+
+MISSING = "–"  # a cell with no value, e.g. an optimizer's state before its first step
 
 
 def format_table(headers, rows, formats):
-    """Right-aligned columns; formats[i] is the format spec of column i (".3f", ".2e", "d", ...)."""
-    cells = [[format(value, spec) for value, spec in zip(row, formats)] for row in rows]
-    widths = [max(len(text) for text in column) for column in zip(headers, *cells)]
-    lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths)) for line in [headers, *cells]]
+    """Right-aligned columns; formats[i] is the format spec of column i (".3f", ".2e", "d", ...); None is "–"."""
+    cells = [[MISSING if value is None else format(value, spec) for value, spec in zip(row, formats)] for row in rows]
+    widths = [max(_width(text) for text in column) for column in zip(headers, *cells)]
+    lines = ["  ".join(" " * (width - _width(text)) + text for text, width in zip(line, widths))
+             for line in [headers, *cells]]
     return "\n".join(lines)
+
+
+def _width(text):
+    """Columns the text takes on a terminal: a combining mark (the hat of m̂) sits on the letter before it."""
+    return sum(not unicodedata.combining(character) for character in text)

@@ -1,5 +1,6 @@
 """Run optimizers from one start point on a test function; print where each ended (and, with --table, the
-lecture's step table t, x, f(x), df/dx of each run); draw the paths over the contour and the loss curves."""
+lecture's step table of each run: t, x, f(x), df/dx and the optimizer's state, h, G, m, v, m̂, v̂, ...); draw
+the paths over the contour and the loss curves."""
 from .common import add_out_argument, optimizer_spec, write_figure
 
 HELP = "optimizers on Rosenbrock, Beale, a saddle, a ravine or the lectures' functions; paths and step tables"
@@ -12,14 +13,16 @@ def add_arguments(parser):
     from ..functions import FUNCTIONS
     parser.add_argument("--function", choices=sorted(FUNCTIONS), default="rosenbrock")
     parser.add_argument("--optimizers", nargs="+", type=optimizer_spec, default=DEFAULT_OPTIMIZERS, metavar="SPEC",
-                        help="optimizer names (any class of tinygrad_edu.optim, or gd/momentum/nesterov), each "
-                             "optionally with settings: adam:lr=0.1,betas=(0.9,0.99)")
+                        help="optimizer names (any class of tinygrad_edu.optim, gd/momentum/nesterov, or lookahead "
+                             "around one), each optionally with settings: adam:lr=0.1,betas=(0.9,0.99) or "
+                             "lookahead:inner=momentum,lr=0.01,k=5,alpha=0.5")
     parser.add_argument("--start", nargs="+", type=float, default=None, help="start point (default: the function's)")
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--derivative", choices=("autograd", "forward"), default="autograd",
                         help="gradient by backward() or by forward finite differences (f(x + h) - f(x)) / h")
     parser.add_argument("--h", type=float, default=1e-3, help="finite-difference step for --derivative forward")
-    parser.add_argument("--table", action="store_true", help="print the step table of every run")
+    parser.add_argument("--table", action="store_true",
+                        help="print the step table of every run, with the optimizer's state after each step")
     parser.add_argument("--every", type=int, default=1, help="with --table, print every N-th step (and the last)")
     parser.add_argument("--digits", type=int, default=3, help="decimals in the step table")
     add_out_argument(parser, "the paths and loss curves")
