@@ -305,6 +305,27 @@ def test_compare_trains_every_optimizer_from_the_same_start_on_the_same_batches(
     assert "spirals: 240 train / 60 val samples, MLP 2-64-64-3 relu" in result.table()
 
 
+@pytest.mark.parametrize("schedule, epochs", [("step", 4), ("cyclic", 2)])
+def test_compare_follows_a_registry_schedule_from_each_optimizers_rate(schedule, epochs):
+    specs = ["sgd:lr=0.1", "lookahead:inner=momentum,lr=0.05"]
+    result = lab.compare_optimizers(specs, epochs=epochs, samples=200, schedule=schedule.upper())
+    assert result.description.endswith(f"{epochs} epochs, {schedule} schedule")
+    batches = 160 // 32  # 200 samples, 80% for training, batches of 32
+    steps = epochs * batches if lab.SCHEDULES[schedule].unit == "batch" else epochs
+    for (label, history), lr in zip(result.histories.items(), (0.1, 0.05)):
+        expected = lab.schedule_values(lab.make_schedule(schedule, lr, steps), steps)
+        per_epoch = expected[::steps // epochs]  # the rate each epoch started with
+        np.testing.assert_allclose(history["lr"], per_epoch, rtol=1e-12, err_msg=label)
+    with pytest.raises(lab.LabError, match="cosine"):
+        lab.compare_optimizers(["sgd"], schedule="warm-ish")
+
+
+def test_compare_command_takes_a_schedule(capsys):
+    argv = ["compare", "--epochs", "2", "--samples", "200", "--optimizers", "adam:lr=0.01", "--schedule", "cosine"]
+    assert cli.main(argv) == 0
+    assert "2 epochs, cosine schedule" in capsys.readouterr().out
+
+
 def test_compare_on_fashion_mnist_when_installed():
     try:
         data.fashion_mnist()

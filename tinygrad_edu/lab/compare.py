@@ -5,11 +5,13 @@ import time
 from .. import data, nn
 from ..nn import build_mlp
 from ..optim import lr_finder
+from ..optim.schedules import make_scheduler, steps_in_run
 from ..random import manual_seed
 from ..train import fit
-from .choices import LabError
+from .choices import LabError, choose
 from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, new_figure, positive_log_scale
+from .schedules import SCHEDULES
 from .tables import format_table
 
 # Learning rates that suit each rule on the generated 2-D datasets (an adaptive rule wants a smaller η).
@@ -47,24 +49,41 @@ class CompareResult:
 
 
 def compare_optimizers(optimizers=None, dataset="spirals", epochs=20, hidden=None, batch_size=None, samples=1500,
-                       seed=0, data_root=None):
+                       seed=0, data_root=None, schedule=None):
     """Train the same MLP with each optimizer and return a CompareResult.
 
     optimizers: names or (name, settings) pairs as for lab.playground (default DEFAULT_OPTIMIZERS).
     dataset: a generated one (spirals, moons, circles, blobs, xor; `samples` points) or "fashion-mnist"/"mnist"
     from `data_root` (their default folders otherwise), of which the first `samples` training images are used.
+    schedule: None for a constant learning rate, or a name from lab.SCHEDULES (step, cosine, sgdr, cyclic,
+    onecycle, ...): every run's rate then follows that shape over the whole run from the rate its optimizer was
+    given, stepped per epoch or per batch as the registry says.
     Every run starts from the same weights (the library RNG is reseeded with `seed`) and sees the same batches.
     """
     optimizers = spec_list(DEFAULT_OPTIMIZERS if optimizers is None else optimizers)
+    if schedule is not None:
+        choose("schedule", schedule, SCHEDULES)  # an unknown name fails before any training
+        schedule = str(schedule).lower()
     task = Task(dataset, samples, hidden, batch_size, seed, data_root)
     histories, seconds = {}, {}
     for label, spec in zip(unique_labels(optimizers), optimizers):
         model, optimizer = task.model_and_optimizer(spec)
+        loader = task.train_loader()
         start = time.perf_counter()
-        histories[label] = fit(model, nn.CrossEntropyLoss(), optimizer, task.train_loader(), epochs,
-                               val_loader=data.DataLoader(task.val, 1024), progress=False)
+        histories[label] = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs,
+                               val_loader=data.DataLoader(task.val, 1024), progress=False,
+                               **_scheduling(schedule, optimizer, epochs, len(loader)))
         seconds[label] = time.perf_counter() - start
-    return CompareResult(f"{task.description}, {epochs} epochs", histories, seconds)
+    scheduled = f", {schedule} schedule" if schedule is not None else ""
+    return CompareResult(f"{task.description}, {epochs} epochs{scheduled}", histories, seconds)
+
+
+def _scheduling(schedule, optimizer, epochs, batches):
+    """fit()'s scheduler options for the named schedule over the whole run ({} for a constant rate)."""
+    if schedule is None:
+        return {}
+    steps = steps_in_run(schedule, epochs, batches)
+    return {"scheduler": make_scheduler(schedule, optimizer, steps), "scheduler_step": SCHEDULES[schedule].unit}
 
 
 def lr_range_test(optimizer=("sgd", {"momentum": 0.9}), dataset="spirals", samples=1500, hidden=None,
