@@ -87,6 +87,55 @@ def test_eye():
         init.eye_(np.empty(3))
 
 
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4)])
+def test_eye_and_zeros_fill_as_torch_does(shape):
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(init.eye_(np.empty(shape)), torch.nn.init.eye_(torch.empty(shape)).numpy())
+    np.testing.assert_array_equal(init.zeros_(np.empty(shape)), torch.nn.init.zeros_(torch.empty(shape)).numpy())
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 2, 2), (12, 2, 3)])
+def test_orthogonal_flattens_trailing_dims_as_torch_does(shape):
+    torch = pytest.importorskip("torch")
+    rows = shape[0]
+    ours = init.orthogonal_(np.empty(shape), gain=1.5).reshape(rows, -1)
+    theirs = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain=1.5).numpy().reshape(rows, -1)
+    for w in (ours, theirs):  # the same orthonormal side: rows when rows <= cols, else columns
+        gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+        np.testing.assert_allclose(gram, 1.5 ** 2 * np.eye(min(w.shape)), atol=1e-12)
+
+
+def test_orthogonal_matrices_are_uniformly_distributed_as_torch_draws_them():
+    # A Haar-random orthogonal matrix has E[W] = 0 (W and −W are equally likely); plain QR without the sign fix
+    # gives an R with a fixed sign on its diagonal and a Q biased towards it.
+    torch = pytest.importorskip("torch")
+    tg.manual_seed(0)
+    torch.manual_seed(0)
+    ours = np.array([init.orthogonal_(np.empty((3, 3))) for _ in range(500)])
+    theirs = np.array([torch.nn.init.orthogonal_(torch.empty(3, 3, dtype=torch.float64)).numpy() for _ in range(500)])
+    for draws in (ours, theirs):
+        assert np.abs(draws.mean(axis=0)).max() < 0.12  # standard error 1/√(3·500) ≈ 0.026; unfixed QR: 0.5
+        np.testing.assert_allclose((draws ** 2).mean(axis=0), 1 / 3, atol=0.05)  # E[W_ij²] = 1/n
+
+
+def test_orthogonal_keeps_lengths_so_a_deep_linear_chain_keeps_its_scale():
+    tg.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal(64)
+    y = x
+    for _ in range(50):
+        y = init.orthogonal_(np.empty((64, 64))) @ y
+    assert np.linalg.norm(y) == pytest.approx(np.linalg.norm(x), rel=1e-10)
+
+
+@pytest.mark.parametrize("name", ["orthogonal", "identity", "zero"])
+def test_linear_takes_the_new_schemes_by_name(name):
+    tg.manual_seed(0)
+    layer = nn.Linear(6, 4, init=name, dtype=np.float64)
+    expected = {"orthogonal": lambda w: np.allclose(w @ w.T, np.eye(4)), "identity": lambda w: np.array_equal(
+        w, np.eye(4, 6)), "zero": lambda w: not w.any()}[name]
+    assert expected(layer.weight.data)
+
+
 def test_gains():
     assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)

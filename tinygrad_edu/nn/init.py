@@ -69,7 +69,12 @@ def calculate_gain(nonlinearity, param=None):
 
 # ---- plain fills and distributions --------------------------------------------------------------------------
 def zeros_(tensor):
-    """w = 0"""
+    """w = 0
+
+    As an init for the weights of a hidden layer it fails: every unit computes the same output, receives the
+    same gradient ∂L/∂W[j, :] = δ_j·xᵀ (δ_j equal for all j) and takes the same step, so the units stay copies
+    of each other ("symmetry"); lab.symmetry_lab shows it.
+    """
     return _fill(tensor, 0)
 
 
@@ -107,7 +112,14 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
 
 
 def orthogonal_(tensor, gain=1.0):
-    """W = gain·Q with Q from the QR decomposition of a Gaussian matrix: rows (or columns) orthonormal"""
+    """W = gain·Q with Q a random orthogonal matrix, as torch.nn.init.orthogonal_ (Saxe et al., 2014).
+
+    The weight is seen as a matrix of rows = shape[0] and cols = the product of the other dims. With G a
+    Gaussian matrix of shape (max, min) and G = QR its QR decomposition, Q·sign(diag R) has orthonormal
+    columns and is uniformly (Haar) distributed; it becomes W's rows when rows ≤ cols (W·Wᵀ = gain²·I), else
+    its columns (Wᵀ·W = gain²·I). A square orthogonal W keeps every length, ‖Wx‖ = gain·‖x‖, so a deep linear
+    chain neither explodes nor vanishes, whatever its depth.
+    """
     shape = _array(tensor).shape
     if len(shape) < 2:
         raise ShapeError(f"orthogonal_ needs at least 2 dims, got shape {shape}")
@@ -121,7 +133,11 @@ def orthogonal_(tensor, gain=1.0):
 
 
 def eye_(tensor):
-    """W = I (ones on the diagonal of a 2-D weight, zeros elsewhere): a layer that starts as the identity map"""
+    """W = I, as torch.nn.init.eye_: W[i, i] = 1 for i < min(out, in), zeros elsewhere (2-D weights only).
+
+    A square layer then starts as the identity map y = x (the lecture's chain with W = diag(1)); a wider layer
+    copies x into its first units and leaves the rest at 0, a narrower one keeps the first inputs only.
+    """
     shape = _array(tensor).shape
     if len(shape) != 2:
         raise ShapeError(f"eye_ needs a 2-D weight, got shape {shape}")
@@ -179,6 +195,7 @@ kaiming_normal_ = he_normal_
 glorot_uniform_ = xavier_uniform_
 glorot_normal_ = xavier_normal_
 
-# The named schemes nn.Linear(init=...) accepts, in the lecture's form (LeCun and Xavier uniform, He normal).
+# The named schemes nn.Linear(init=...) accepts: the lecture's variance-scaling rules (LeCun and Xavier uniform,
+# He normal), plus orthogonal, identity and zero (the last one for showing why it fails).
 SCHEMES = {"lecun": lecun_uniform_, "xavier": xavier_uniform_, "glorot": xavier_uniform_,
-           "he": he_normal_, "kaiming": he_normal_}
+           "he": he_normal_, "kaiming": he_normal_, "orthogonal": orthogonal_, "identity": eye_, "zero": zeros_}
