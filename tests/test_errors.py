@@ -35,13 +35,13 @@ def test_matmul_of_scalars_and_linear_with_wrong_weight():
 
 
 def test_reshape_to_a_wrong_size_and_bad_axes():
-    with pytest.raises(ShapeError, match=r"6 elements of shape \(2, 3\) as \(4, 2\)"):
+    with pytest.raises(ShapeError, match=r"Reshape: cannot reshape array of size 6 into shape \(4,2\) \(input shapes \(2, 3\)\)"):
         tg.ones(2, 3).reshape(4, 2)
     with pytest.raises(ShapeError, match="axis"):
         tg.ones(2, 3).sum(axis=2)
     with pytest.raises(ShapeError):
         tg.ones(2, 3).max(axis=-3)
-    with pytest.raises(ShapeError, match="permutation"):
+    with pytest.raises(ShapeError, match=r"Permute: repeated axis.*\(2, 3\)"):
         tg.ones(2, 3).permute(0, 0)
     with pytest.raises(ShapeError, match="squeeze"):
         tg.ones(2, 3).squeeze(0)

@@ -34,7 +34,7 @@ class Function:
             out = op.forward(*[t.data for t in inputs], **params)
         except ShapeError:
             raise
-        except ValueError as exc:  # numpy's broadcasting and axis errors: name the op and the shapes
+        except (ValueError, IndexError) as exc:  # numpy's shape, axis and index errors: name the op and the shapes
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise ShapeError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
         result = Tensor(out)  # (a numpy scalar from a full reduction becomes a 0-d array here)
@@ -62,19 +62,10 @@ class Function:
     def _versions_of_saved(self, inputs, output):
         """(input position, or None for the output; its version counter; the counter's value now) for every saved
         array that is an input's or the output's memory."""
-        noted = []
-        for array in self.saved:
-            if array is None:
-                continue
-            for position, tensor in enumerate(inputs):
-                if array is tensor.data:
-                    break
-            else:
-                if array is not output.data:
-                    continue  # a temporary of forward's own, which nothing else can change
-                position, tensor = None, output
-            noted.append((position, tensor._version_counter, tensor._version_counter.value))
-        return noted
+        owners = {id(output.data): (None, output)} | {id(t.data): (i, t) for i, t in enumerate(inputs)}
+        # arrays owned by no tensor are forward's own temporaries, which nothing else can change
+        return [(position, tensor._version_counter, tensor._version_counter.value)
+                for position, tensor in (owners[id(a)] for a in self.saved if id(a) in owners)]
 
     @classmethod
     def rule(cls):
@@ -294,12 +285,9 @@ class Clip(Function):
 
     def backward(self, grad):
         (a,) = self.saved
-        inside = np.ones(a.shape, dtype=bool)
-        if self.low is not None:
-            inside &= a >= self.low
-        if self.high is not None:
-            inside &= a <= self.high
-        return (grad * inside,)
+        low = -np.inf if self.low is None else self.low
+        high = np.inf if self.high is None else self.high
+        return (grad * ((a >= low) & (a <= high)),)
 
 
 class Cast(Function):
@@ -444,10 +432,7 @@ class Reshape(Function):
 
     def forward(self, a, shape):
         self.input_shape = a.shape
-        try:
-            return a.reshape(shape)
-        except ValueError:
-            raise ShapeError(f"reshape: cannot view {a.size} elements of shape {a.shape} as {tuple(shape)}") from None
+        return a.reshape(shape)
 
     def backward(self, grad):
         return (grad.reshape(self.input_shape),)
@@ -457,8 +442,6 @@ class Permute(Function):
     """∂permute(a)/∂a = 1  (the gradient is permuted back)"""
 
     def forward(self, a, axes):
-        if sorted(ax % a.ndim if a.ndim else ax for ax in axes) != list(range(a.ndim)):
-            raise ShapeError(f"permute: {tuple(axes)} is not a permutation of the {a.ndim} axes of shape {a.shape}")
         self.axes = axes
         return np.transpose(a, axes)
 
@@ -470,10 +453,7 @@ class Expand(Function):
     """∂expand(a)/∂a = 1  (the engine sums the gradient back over the expanded axes)"""
 
     def forward(self, a, shape):
-        try:
-            return np.broadcast_to(a, shape)
-        except ValueError:
-            raise ShapeError(f"expand: cannot broadcast shape {a.shape} to {tuple(shape)}") from None
+        return np.broadcast_to(a, shape)
 
     def backward(self, grad):
         return (grad,)
@@ -484,10 +464,7 @@ class GetItem(Function):
 
     def forward(self, a, index):
         self.input_shape, self.index = a.shape, index
-        try:
-            return a[index]
-        except IndexError as exc:
-            raise ShapeError(f"indexing a tensor of shape {a.shape}: {exc}") from None
+        return a[index]
 
     def backward(self, grad):
         full = np.zeros(self.input_shape, dtype=grad.dtype)

@@ -188,21 +188,11 @@ class Tensor:
                              f"{self.shape}: {exc}") from None
         return self.mark_modified()
 
-    def add_(self, other, alpha=1):
-        """self ← self + alpha·other, in place."""
-        return self._update(np.add, other if alpha == 1 else alpha * other)
-
-    def sub_(self, other, alpha=1):
-        """self ← self − alpha·other, in place."""
-        return self._update(np.subtract, other if alpha == 1 else alpha * other)
-
-    def mul_(self, other):
-        """self ← self·other, in place."""
-        return self._update(np.multiply, other)
-
-    def div_(self, other):
-        """self ← self / other, in place."""
-        return self._update(np.true_divide, other)
+    # self ← self + alpha·other, self − alpha·other, self·other, self / other, in place
+    def add_(self, other, alpha=1): return self._update(np.add, other if alpha == 1 else alpha * other)
+    def sub_(self, other, alpha=1): return self._update(np.subtract, other if alpha == 1 else alpha * other)
+    def mul_(self, other): return self._update(np.multiply, other)
+    def div_(self, other): return self._update(np.true_divide, other)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
@@ -217,17 +207,10 @@ class Tensor:
         self._assign(_index(index), value)
 
     # ---- conversion and introspection ---------------------------------------------------------------
-    @property
-    def shape(self): return self.data.shape
-
-    @property
-    def dtype(self): return self.data.dtype
-
-    @property
-    def ndim(self): return self.data.ndim
-
-    @property
-    def size(self): return self.data.size
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -417,15 +400,9 @@ def _index(index):
     """The index as numpy understands it; integer arrays and masks are copied, since backward reads them and
     changing them in place afterwards must not change the gradient."""
     if isinstance(index, tuple):
-        return tuple(_index_part(i) for i in index)
-    return _index_part(index)
-
-
-def _index_part(index):
-    if isinstance(index, Tensor):
-        return index.data.copy()
-    if isinstance(index, (list, np.ndarray)):
-        return np.array(index)
+        return tuple(map(_index, index))
+    if isinstance(index, (Tensor, list, np.ndarray)):
+        return np.array(_data(index))
     return index
 
 
