@@ -17,10 +17,6 @@ def is_grad_enabled():
     return grad_enabled.get()
 
 
-def is_anomaly_enabled():
-    return anomaly_enabled.get()
-
-
 class _SetMode:
     """Context manager and decorator that sets one switch for the current thread and restores it on exit."""
 

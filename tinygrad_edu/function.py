@@ -96,7 +96,6 @@ def _version_counter_of_memory(view, inputs):
 # ---- element-wise binary ops -----------------------------------------------------------------------------
 class Add(Function):
     """∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1"""
-
     def forward(self, a, b):
         return a + b
 
@@ -106,7 +105,6 @@ class Add(Function):
 
 class Sub(Function):
     """∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1"""
-
     def forward(self, a, b):
         return a - b
 
@@ -116,7 +114,6 @@ class Sub(Function):
 
 class Mul(Function):
     """∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
-
     def forward(self, a, b):
         self.save_each_for_the_other(a, b)
         return a * b
@@ -129,7 +126,6 @@ class Mul(Function):
 
 class Div(Function):
     """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
-
     def forward(self, a, b):
         self.save_for_backward(a if self.needs_input_grad[1] else None, b)
         return a / b
@@ -143,7 +139,6 @@ class Div(Function):
 
 class Pow(Function):
     """∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a"""
-
     def forward(self, a, b):
         out = a ** b
         self.save_for_backward(a, b, out if self.needs_input_grad[1] else None)
@@ -164,7 +159,6 @@ class Pow(Function):
 # ---- element-wise unary ops ------------------------------------------------------------------------------
 class Neg(Function):
     """∂(−a)/∂a = −1"""
-
     def forward(self, a):
         return -a
 
@@ -174,7 +168,6 @@ class Neg(Function):
 
 class Exp(Function):
     """∂eᵃ/∂a = eᵃ"""
-
     def forward(self, a):
         out = np.exp(a)
         self.save_for_backward(out)
@@ -187,7 +180,6 @@ class Exp(Function):
 
 class Log(Function):
     """∂ln a/∂a = 1/a"""
-
     def forward(self, a):
         self.save_for_backward(a)
         return np.log(a)
@@ -199,7 +191,6 @@ class Log(Function):
 
 class Sqrt(Function):
     """∂√a/∂a = 1/(2√a)"""
-
     def forward(self, a):
         out = np.sqrt(a)
         self.save_for_backward(out)
@@ -212,7 +203,6 @@ class Sqrt(Function):
 
 class Abs(Function):
     """∂|a|/∂a = sign(a)  (0 at a = 0)"""
-
     def forward(self, a):
         self.save_for_backward(a)
         return np.abs(a)
@@ -224,7 +214,6 @@ class Abs(Function):
 
 class Tanh(Function):
     """∂tanh a/∂a = 1 − tanh²a"""
-
     def forward(self, a):
         out = np.tanh(a)
         self.save_for_backward(out)
@@ -237,7 +226,6 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     """∂σ(a)/∂a = σ(a)·(1 − σ(a))"""
-
     def forward(self, a):
         # σ(a) = ½(1 + tanh(a/2)) never overflows, unlike 1/(1 + e⁻ᵃ) for very negative a
         out = 0.5 * (1 + np.tanh(0.5 * a))
@@ -251,7 +239,6 @@ class Sigmoid(Function):
 
 class ReLU(Function):
     """relu(a) = max(a, 0):  ∂relu(a)/∂a = 1 if a > 0 else 0"""
-
     def forward(self, a):
         out = backend.current.relu(a)
         self.save_for_backward(out)
@@ -264,7 +251,6 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     """∂leaky_relu(a)/∂a = 1 if a > 0 else negative_slope"""
-
     def forward(self, a, negative_slope=0.01):
         self.save_for_backward(a)
         self.negative_slope = negative_slope
@@ -277,7 +263,6 @@ class LeakyReLU(Function):
 
 class Clip(Function):
     """∂clip(a, lo, hi)/∂a = 1 if lo ≤ a ≤ hi else 0"""
-
     def forward(self, a, low=None, high=None):
         self.save_for_backward(a)
         self.low, self.high = low, high
@@ -292,7 +277,6 @@ class Clip(Function):
 
 class Cast(Function):
     """∂cast(a)/∂a = 1  (the gradient is cast back to a's dtype)"""
-
     def forward(self, a, dtype):
         return a.astype(dtype)
 
@@ -302,7 +286,6 @@ class Cast(Function):
 
 class Where(Function):
     """∂where(c, a, b)/∂a = c, ∂where(c, a, b)/∂b = 1 − c"""
-
     def forward(self, a, b, condition):
         self.save_for_backward(condition)
         return np.where(condition, a, b)
@@ -332,7 +315,6 @@ def _reduced_count(shape, kept_shape):
 
 class Sum(Function):
     """∂(Σᵢ aᵢ)/∂aⱼ = 1  (the gradient is copied to every summed element)"""
-
     def forward(self, a, axis=None, keepdims=False):
         out = np.sum(a, axis=axis, keepdims=keepdims)
         self.input_shape, self.kept_shape = a.shape, _kept_shape(a.shape, axis)
@@ -344,7 +326,6 @@ class Sum(Function):
 
 class Mean(Function):
     """∂(Σᵢ aᵢ / n)/∂aⱼ = 1/n"""
-
     def forward(self, a, axis=None, keepdims=False):
         out = np.mean(a, axis=axis, keepdims=keepdims)
         self.input_shape, self.kept_shape = a.shape, _kept_shape(a.shape, axis)
@@ -358,7 +339,6 @@ class Mean(Function):
 
 class Var(Function):
     """∂var(a)/∂aⱼ = 2(aⱼ − ā)/(n − correction)"""
-
     def forward(self, a, axis=None, keepdims=False, correction=1):
         deviations = a - np.mean(a, axis=axis, keepdims=True)
         self.save_for_backward(deviations)
@@ -381,7 +361,6 @@ class Var(Function):
 
 class Std(Var):
     """∂std(a)/∂aⱼ = (aⱼ − ā)/((n − correction)·std(a)), and 0 where std(a) = 0"""
-
     def forward(self, a, axis=None, keepdims=False, correction=1):
         out = np.sqrt(super().forward(a, axis, keepdims, correction))
         self.save_for_backward(*self.saved, out)
@@ -398,7 +377,6 @@ class Std(Var):
 
 class Max(Function):
     """∂max(a)/∂aⱼ = 1/k where aⱼ is one of the k maxima, else 0"""
-
     reduce = staticmethod(np.max)
 
     def forward(self, a, axis=None, keepdims=False):
@@ -422,14 +400,12 @@ class Max(Function):
 
 class Min(Max):
     """∂min(a)/∂aⱼ = 1/k where aⱼ is one of the k minima, else 0"""
-
     reduce = staticmethod(np.min)
 
 
 # ---- shape ops: they move gradients around without changing them -------------------------------------------
 class Reshape(Function):
     """∂reshape(a)/∂a = 1  (the gradient is reshaped back)"""
-
     def forward(self, a, shape):
         self.input_shape = a.shape
         return a.reshape(shape)
@@ -440,7 +416,6 @@ class Reshape(Function):
 
 class Permute(Function):
     """∂permute(a)/∂a = 1  (the gradient is permuted back)"""
-
     def forward(self, a, axes):
         self.axes = axes
         return np.transpose(a, axes)
@@ -451,7 +426,6 @@ class Permute(Function):
 
 class Expand(Function):
     """∂expand(a)/∂a = 1  (the engine sums the gradient back over the expanded axes)"""
-
     def forward(self, a, shape):
         return np.broadcast_to(a, shape)
 
@@ -461,7 +435,6 @@ class Expand(Function):
 
 class GetItem(Function):
     """∂a[i]/∂a = 1 at the selected positions, 0 elsewhere  (repeated indices add up)"""
-
     def forward(self, a, index):
         self.input_shape, self.index = a.shape, index
         return a[index]
@@ -474,7 +447,6 @@ class GetItem(Function):
 
 class Cat(Function):
     """∂cat(a₁, …, aₙ)/∂aᵢ = 1 on aᵢ's slice of the output"""
-
     def forward(self, *arrays, axis=0):
         self.axis = axis
         self.split_points = np.cumsum([a.shape[axis] for a in arrays[:-1]]) if arrays[0].ndim else None
@@ -495,7 +467,6 @@ def _matmul(a, b, trans_a=False, trans_b=False):
 
 class MatMul(Function):
     """C = A·B:  ∂C/∂A = G·Bᵀ, ∂C/∂B = Aᵀ·G  (G = ∂ℓ/∂C)"""
-
     def forward(self, a, b):
         if a.ndim < 2 or b.ndim < 2:
             raise ShapeError(f"MatMul takes operands of 2 or more dims, got {a.shape} and {b.shape}")
@@ -519,7 +490,6 @@ def _as_rows(x):
 
 class Linear(Function):
     """y = x·Wᵀ + b:  ∂y/∂x = G·W, ∂y/∂W = Gᵀ·x, ∂y/∂b = Σ_rows G"""
-
     def forward(self, x, weight, bias=None):
         if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
             raise ShapeError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
@@ -548,7 +518,6 @@ class Linear(Function):
 # ---- softmax family ----------------------------------------------------------------------------------------
 class Softmax(Function):
     """s = softmax(z), sᵢ = e^zᵢ / Σⱼ e^zⱼ:  ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ), so the gradient is s ⊙ (g − Σ g⊙s)"""
-
     def forward(self, z, axis=-1):
         out = np.exp(backend.current.log_softmax(z, axis))
         self.save_for_backward(out)
@@ -562,7 +531,6 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """log sᵢ = zᵢ − log Σⱼ e^zⱼ:  ∂log sᵢ/∂zⱼ = δᵢⱼ − sⱼ, so the gradient is g − softmax(z)·Σ g"""
-
     def forward(self, z, axis=-1):
         out = backend.current.log_softmax(z, axis)
         self.save_for_backward(out)
