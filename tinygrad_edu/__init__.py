@@ -11,7 +11,8 @@ from .errors import DTypeError, GraphError, ShapeError, TinygradEduError
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .random import manual_seed
 from .second_order import SecondOrderError, hessian, hvp
-from .tensor import (Tensor, bool_, cat, concatenate, float32, float64, int32, int64, matmul, stack, where)
+from .dtypes import bool_, float32, float64, int32, int64
+from .tensor import Tensor, cat, concatenate, matmul, stack, where
 from .creation import arange, eye, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 
 from . import data, nn, optim, train  # noqa: E402  (sub-packages built on the names above)

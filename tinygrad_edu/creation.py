@@ -7,7 +7,8 @@ import numpy as np
 
 from . import random as _random
 from .errors import ShapeError
-from .tensor import Tensor, as_dtype, float32
+from .dtypes import as_dtype, float32
+from .tensor import Tensor
 
 
 def tensor(data, requires_grad=False, dtype=None, name=None):

@@ -16,7 +16,8 @@ import numpy as np
 
 from .autograd_mode import enable_grad
 from .errors import DTypeError, ShapeError, TinygradEduError
-from .tensor import Tensor, is_float
+from .dtypes import is_float
+from .tensor import Tensor
 
 
 class SecondOrderError(TinygradEduError, ValueError):

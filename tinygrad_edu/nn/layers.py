@@ -3,7 +3,8 @@ import numpy as np
 
 from .. import backend
 from ..errors import DTypeError
-from ..tensor import Tensor, as_dtype
+from ..dtypes import as_dtype
+from ..tensor import Tensor
 from . import functional as F
 from . import init as nn_init
 from .module import Module, Parameter

@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import backend
 from ..errors import ShapeError, TinygradEduError
-from ..tensor import Tensor, as_dtype
+from ..dtypes import as_dtype
+from ..tensor import Tensor
 
 
 class StateDictError(TinygradEduError, KeyError):
