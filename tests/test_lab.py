@@ -241,6 +241,15 @@ def test_lookahead_by_name_wraps_adam_by_default_and_any_named_inner_optimizer()
         lab.playground("lookahead:inner=adamm")
 
 
+def assert_lecture_figure(figure):
+    """Every visible axis labelled, and one legend for the figure, beside the panels rather than on one."""
+    for axes in figure.axes:
+        if axes.get_visible():
+            assert axes.get_xlabel() and axes.get_ylabel(), axes.get_title()
+            assert axes.get_legend() is None
+    assert len(figure.legends) == 1
+
+
 @pytest.mark.parametrize("function", ["quartic", "rosenbrock", "saddle"])
 def test_playground_figure(tmp_path, function):
     pytest.importorskip("matplotlib")
@@ -248,6 +257,44 @@ def test_playground_figure(tmp_path, function):
     figure = lab.playground(["gd:lr=0.001", "adam:lr=0.1"], function=function, steps=20).plot(path)
     assert path.stat().st_size > 1000
     assert len(figure.axes) == 2
+    assert_lecture_figure(figure)
+
+
+# ---- figures for a lecture hall ----------------------------------------------------------------------------
+def test_sixteen_runs_get_sixteen_different_looks():
+    looks = [tuple(sorted(lab.plotting.run_style(index, 101).items())) for index in range(17)]
+    assert len(set(looks[:16])) == 16 and looks[16] == looks[0]
+    assert all(dict(look)["markevery"] == 10 for look in looks)
+
+
+def test_a_diverging_run_is_clipped_out_and_named_in_the_title():
+    """Momentum on the saddle falls to about −1e30 in 100 steps; the y-axis keeps to the other runs' range."""
+    pytest.importorskip("matplotlib")
+    specs = ["gd:lr=0.01", "momentum:lr=0.1", "adam:lr=0.05", "radam:lr=0.05"]
+    result = lab.playground(specs, function="saddle", steps=100)
+    losses = {label: run.losses for label, run in result.runs.items()}
+    assert losses["momentum(lr=0.1)"].min() < -1e6 * abs(losses["momentum(lr=0.1)"][0])  # it does diverge
+    figure = result.plot()
+    loss_axes = figure.axes[1]
+    assert "y clipped: momentum(lr=0.1) diverged" in loss_axes.get_title().replace("\n", " ")
+    others = np.concatenate([values for label, values in losses.items() if label != "momentum(lr=0.1)"])
+    low, high = loss_axes.get_ylim()
+    assert low <= others.min() and others.max() <= high and high - low < 1.2 * (others.max() - others.min())
+    assert_lecture_figure(figure)
+
+
+def test_fit_y_axis_logs_positive_curves_over_decades_and_drops_exact_minima_off_the_bottom():
+    pytest.importorskip("matplotlib")
+    _, (axes,) = lab.plotting.new_figure()
+    curves = {"slow": np.geomspace(10.0, 1e-3, 50), "exact": np.array([10.0, 1e-60, 0.0]),
+              "nan": np.array([10.0, 5.0, np.nan])}
+    assert lab.plotting.fit_y_axis(axes, curves) == "y clipped: nan diverged"
+    assert axes.get_yscale() == "log"
+    low, high = axes.get_ylim()
+    assert low > 1e-60 and low <= 1e-3 and high >= 10.0
+    _, (flat,) = lab.plotting.new_figure()
+    assert lab.plotting.fit_y_axis(flat, {"a": [1.0, -2.0], "b": [1.0, 0.5]}) == ""
+    assert flat.get_yscale() == "linear"
 
 
 # ---- init & gradient flow ------------------------------------------------------------------------------
@@ -340,8 +387,10 @@ def test_compare_on_fashion_mnist_when_installed():
 def test_compare_figure(tmp_path):
     pytest.importorskip("matplotlib")
     result = lab.compare_optimizers(["sgd:lr=0.1", "adam:lr=0.01"], epochs=2, samples=200)
-    result.plot(tmp_path / "compare.png")
+    figure = result.plot(tmp_path / "compare.png")
     assert (tmp_path / "compare.png").stat().st_size > 1000
+    assert_lecture_figure(figure)
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == list(result.histories)
 
 
 def test_schedule_values_follow_the_lecture_forms():
@@ -433,4 +482,5 @@ def test_decision_regions_colour_the_plane_by_the_predicted_class(tmp_path):
     X, y = data.blobs(n_samples=60, seed=0)
     figure = lab.plot_decision_regions(tg.nn.Linear(2, 3), X, y, tmp_path / "regions.png", title="untrained")
     assert figure.axes[0].get_title() == "untrained"
+    assert figure.axes[0].get_xlabel() == "x₁" and figure.axes[0].get_ylabel() == "x₂"
     assert (tmp_path / "regions.png").stat().st_size > 1000

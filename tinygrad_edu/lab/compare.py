@@ -10,7 +10,7 @@ from ..random import manual_seed
 from ..train import fit
 from .choices import LabError, choose
 from .optimizers import resolve, spec_list, unique_labels
-from .plotting import finish, new_figure, positive_log_scale
+from .plotting import finish, fit_y_axis, legend_beside, new_figure, run_style, titled
 from .schedules import SCHEDULES
 from .tables import format_table
 
@@ -33,17 +33,21 @@ class CompareResult:
         return f"{self.description}\n" + format_table(headers, rows, ["", ".4f", ".4f", ".4f", ".1f"])
 
     def plot(self, path=None):
-        """Training loss (log scale) and validation accuracy per epoch, one line per optimizer. Needs matplotlib."""
+        """Training loss and validation accuracy per epoch, one look per optimizer and one legend beside both
+        panels; the loss axis is logarithmic over decades and clipped when a run diverges. Needs matplotlib."""
         figure, (losses, accuracies) = new_figure(panels=2)
-        for label, history in self.histories.items():
-            losses.plot(history.epochs, history["loss"], marker=".", label=label)
-            accuracies.plot(history.epochs, history["val_accuracy"], marker=".", label=label)
-        positive_log_scale(losses, [v for h in self.histories.values() for v in h["loss"]])
-        for axes, title in [(losses, "training loss"), (accuracies, "validation accuracy")]:
+        for index, (label, history) in enumerate(self.histories.items()):
+            style = run_style(index, len(history.epochs))
+            losses.plot(history.epochs, history["loss"], label=label, **style)
+            accuracies.plot(history.epochs, history["val_accuracy"], label=label, **style)
+        note = fit_y_axis(losses, {label: history["loss"] for label, history in self.histories.items()})
+        for axes, title, quantity, axis_note in [(losses, "training loss", "cross-entropy loss", note),
+                                                 (accuracies, "validation accuracy", "accuracy", "")]:
             axes.set_xlabel("epoch")
-            axes.set_title(title, fontsize="medium")
+            axes.set_ylabel(quantity)
+            titled(axes, title, axis_note)
             axes.grid(alpha=0.3)
-            axes.legend(fontsize="small")
+        legend_beside(figure, losses)
         figure.suptitle(self.description, fontsize="medium")
         return finish(figure, path)
 

@@ -22,7 +22,7 @@ from .choices import LabError
 from .functions import get_function
 from .optimizer_state import state_columns
 from .optimizers import resolve, spec_list, unique_labels
-from .plotting import finish, new_figure, positive_log_scale
+from .plotting import finish, fit_y_axis, legend_beside, new_figure, run_style, titled
 from .tables import format_table
 
 DERIVATIVES = ("autograd", "forward")
@@ -93,19 +93,20 @@ class PlaygroundResult:
         return format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
 
     def plot(self, path=None):
-        """Left: the paths over the contour of f (the curve of f in 1-D). Right: loss per step. Needs matplotlib."""
+        """Left: the paths over the contour of f (the curve of f in 1-D). Right: loss per step (clipped, and said
+        so in its title, when a run diverges). One legend beside both. Needs matplotlib."""
         figure, (paths, losses) = new_figure(panels=2)
         (self._draw_paths_1d if self.function.dim == 1 else self._draw_paths_2d)(paths)
         best = self.best_value
-        for label, run in self.runs.items():
-            losses.plot(run.losses - best if best is not None else run.losses, label=label)
-        if best is not None:
-            positive_log_scale(losses, [v for run in self.runs.values() for v in run.losses - best])
+        curves = {label: run.losses - best if best is not None else run.losses for label, run in self.runs.items()}
+        for index, (label, values) in enumerate(curves.items()):
+            losses.plot(values, label=label, **run_style(index, len(values)))
+        note = fit_y_axis(losses, curves)
         losses.set_xlabel("step t")
         losses.set_ylabel("f(θ_t) − f(θ*)" if best is not None else "f(θ_t)")
-        losses.set_title("loss")
+        titled(losses, "loss per step", note)
         losses.grid(alpha=0.3)
-        losses.legend()
+        legend_beside(figure, losses)
         return finish(figure, path)
 
     def _draw_paths_1d(self, axes):
@@ -113,12 +114,13 @@ class PlaygroundResult:
         xs = np.linspace(low, high, 400)
         with no_grad():
             axes.plot(xs, self.function(Tensor(xs[None, :])).data, color="0.6")
-        for label, run in self.runs.items():
-            axes.plot(run.points[:, 0], run.losses, marker="o", markersize=3, label=label)
+        for index, run in enumerate(self.runs.values()):
+            axes.plot(run.points[:, 0], run.losses, **{**run_style(index), "markersize": 3})  # a dot per step
         if self.function.minimum is not None:
             axes.plot(self.function.minimum[0], self.best_value, "k*", markersize=12)
         axes.set_xlim(low, high)
         axes.set_xlabel("x")
+        axes.set_ylabel("f(x)")
         self._title(axes)
 
     def _draw_paths_2d(self, axes):
@@ -128,9 +130,9 @@ class PlaygroundResult:
             surface = self.function(Tensor(grid)).data
         # levels at quantiles of f spread the contour lines evenly over the picture whatever the range of f
         levels = np.unique(np.quantile(surface, np.linspace(0.0, 1.0, 30) ** 2))
-        axes.contour(grid[0], grid[1], surface, levels=levels, cmap="viridis", linewidths=0.6)
-        for label, run in self.runs.items():
-            axes.plot(run.points[:, 0], run.points[:, 1], marker="o", markersize=2, linewidth=1, label=label)
+        axes.contour(grid[0], grid[1], surface, levels=levels, cmap="Greys", linewidths=0.5, alpha=0.6)
+        for index, run in enumerate(self.runs.values()):
+            axes.plot(run.points[:, 0], run.points[:, 1], linewidth=1.2, **{**run_style(index), "markersize": 3})
         start = next(iter(self.runs.values())).points[0]
         axes.plot(start[0], start[1], "ko", markersize=5)
         if self.function.minimum is not None:
@@ -140,7 +142,6 @@ class PlaygroundResult:
         axes.set_xlabel("x")
         axes.set_ylabel("y")
         self._title(axes)
-        axes.legend(fontsize="small")
 
     def _title(self, axes):
         axes.set_title(f"{self.function.name}: f = {self.function.formula}", fontsize="medium")

@@ -18,5 +18,7 @@ def plot_decision_regions(model, X, y, path=None, title=None, resolution=200):
     classes = int(max(y.max(), predicted.max())) + 1
     axes.contourf(xs, ys, predicted, levels=np.arange(classes + 1) - 0.5, cmap="tab10", vmin=0, vmax=9, alpha=0.3)
     axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=8, edgecolors="k", linewidths=0.2)
+    axes.set_xlabel("x₁")
+    axes.set_ylabel("x₂")
     axes.set_title(title or "decision regions", fontsize="medium")
     return finish(figure, path)
