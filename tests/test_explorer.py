@@ -1,29 +1,77 @@
-"""explore(): the self-contained HTML page, its layout, and the page itself stepping in a headless browser."""
+"""explore(): the self-contained page, its numbers against the engine's, its layout, and the page in a real browser.
+
+Browser tests drive headless Chromium over the DevTools protocol (tests/cdp.py), one browser for the module. They
+write screenshots to pytest's tmp_path, or to $TINYGRAD_EDU_SCREENSHOTS when it names a folder.
+"""
 import json
+import os
 import re
 import shutil
-import subprocess
+from pathlib import Path
 
+import cdp
+import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import nn, viz
-from tinygrad_edu.errors import TinygradEduError
+from tinygrad_edu import function, nn, viz
+from tinygrad_edu.errors import GraphError, TinygradEduError
+from tinygrad_edu.viz import graph_layout
+from tinygrad_edu.viz.explorer_steps import IN_FULL, VALUES_CAP, numbers
 from tinygrad_edu.viz.layout import crossings, layered_layout
+from tinygrad_edu.viz.local_derivatives import ELEMENT_WISE, GRADIENT_FORMULAS, explain
+from tinygrad_edu.viz.walk import format_number, walk
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DOT = shutil.which("dot")
+
+
+# ---- graphs to explore ---------------------------------------------------------------------------------------------
+def mlp_loss(batch=3):
+    """A 784-256-128-10 ReLU MLP's cross-entropy loss on a few rows, with names for every leaf."""
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    x, target = tg.randn(batch, 784), tg.tensor(np.arange(batch) % 10, dtype="int64")
+    loss = nn.functional.cross_entropy(model(x), target)
+    return loss, {**dict(model.named_parameters()), "x": x, "target": target, "loss": loss}
+
+
+def lecture_network(x=0.5, y=1.0):
+    """The lecture's three-layer scalar net ŷ = w3·σ(w2·σ(w1·x + b1) + b2) + b3 with L = (ŷ − y)², as on the slides:
+    f1 = w1·x + b1, h1 = σ(f1), f2 = w2·h1 + b2, h2 = σ(f2), f3 = w3·h2 + b3."""
+    weights = {name: tg.tensor(value, dtype="float64", requires_grad=True, name=name)
+               for name, value in {"w1": 0.3, "b1": -0.2, "w2": 1.5, "b2": 0.1, "w3": -0.7, "b3": 0.4}.items()}
+    x, y = tg.tensor(x, dtype="float64", name="x"), tg.tensor(y, dtype="float64", name="y")
+    h = x
+    for layer in (1, 2, 3):
+        f = weights[f"w{layer}"] * h + weights[f"b{layer}"]
+        f.name = f"f{layer}"
+        h = f.sigmoid() if layer < 3 else f
+        h.name = h.name or f"h{layer}"
+    loss = (h - y) ** 2
+    loss.name = "L"
+    return loss, weights
 
 
 def page_data(path):
     """The JSON the page draws from."""
-    html = open(path, encoding="utf-8").read()
-    payload = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S).group(1)
+    html = Path(path).read_text(encoding="utf-8")
+    payload = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.DOTALL).group(1)
     return json.loads(payload)
 
 
+def by_label(data):
+    return {node["id"]: node["label"] for node in data["nodes"]}
+
+
+def step_at(data, name):
+    label = by_label(data)
+    return next(step for step in data["backward"] if label[step["node"]] == name)
+
+
+# ---- the page file -------------------------------------------------------------------------------------------------
 def test_the_page_is_one_file_with_no_network_references(tmp_path):
     _, _, f = viz.lecture_example()
-    html = open(viz.explore(f, tmp_path / "f.html"), encoding="utf-8").read()
+    html = Path(viz.explore(f, tmp_path / "f.html")).read_text(encoding="utf-8")
     assert "<script src" not in html and "<link" not in html and "@import" not in html
     # the only URL is the SVG namespace name, which browsers never fetch
     assert set(re.findall(r"https?://[^\s\"']+", html)) == {"http://www.w3.org/2000/svg"}
@@ -34,20 +82,40 @@ def test_the_page_holds_the_graph_and_both_passes(tmp_path):
     x, y, f = viz.lecture_example()
     data = page_data(viz.explore(f, tmp_path / "f.html"))
     assert len(data["nodes"]) == 16 and len(data["edges"]) == 18  # 10 tensors + 6 ops; as in to_dot
-    # the order in which the ops ran, which is the slides' order a, b, c, d, e, f
     assert [s["text"] for s in data["forward"]] == ["a = Pow(x, 2)", "b = Mul(x, y)", "c = Add(x, y)",
                                                     "d = Add(a, b)", "e = Pow(c, 2)", "f = Add(d, e)"]
-    label = {n["id"]: n["label"] for n in data["nodes"]}
-    final = {}
+    label, final = by_label(data), {}
     for step in data["backward"]:
-        final.update({label[node]: value for node, value in step["totals"].items()})
-    assert final == {"f": "1", "d": "1", "e": "1", "a": "1", "b": "1", "c": "6", "x": "10", "y": "7"}
-    rules = {n["label"]: n["rule"] for n in data["nodes"] if n["kind"] == "op"}
-    assert rules["Mul"] == "∂(a·b)/∂a = b, ∂(a·b)/∂b = a"
+        final.update({label[node]: lines for node, lines in step["labels"].items()})
+    assert final == {name: [f"∂f/∂{name} = {value}"] for name, value in
+                     {"f": 1, "d": 1, "e": 1, "a": 1, "b": 1, "c": 6, "x": 10, "y": 7}.items()}
+    shapes = {node["label"]: node["shape"] for node in data["nodes"] if node["kind"] != "op"}
+    assert set(shapes.values()) == {"scalar float64"}
     # exploring leaves no trace: no .grad filled, and the graph can still be backpropagated
     assert x.grad is None and y.grad is None
     f.backward()
     assert (x.grad.item(), y.grad.item()) == (10.0, 7.0)
+
+
+@pytest.mark.parametrize("x_value, y_value", [(1.0, 2.0), (-1.5, 0.5), (0.25, 3.0)])
+def test_the_step_at_e_writes_the_chain_rule_with_the_lectures_names_and_numbers(tmp_path, x_value, y_value):
+    _, _, f = viz.lecture_example(x_value, y_value)
+    step = step_at(page_data(viz.explore(f, tmp_path / "f.html")), "e")
+    c = x_value + y_value
+    number = format_number
+    shown_c = f"({number(c)})" if c < 0 else number(c)
+    assert f"{step['upstreamName']} = {step['upstream']['text']}" == "∂f/∂e = 1"
+    to_c, to_two = step["inputs"]
+    assert to_c["local"] == f"∂e/∂c = 2·c = 2·{shown_c} = {number(2 * c)}"
+    assert to_c["chain"] == f"∂f/∂c += 1 × {number(2 * c)} = {number(2 * c)}"
+    assert "local" not in to_two and to_two["none"].startswith("2 needs no derivative")  # the constant exponent
+
+
+def test_a_step_with_two_inputs_gives_each_its_own_local_derivative(tmp_path):
+    _, _, f = viz.lecture_example(1.0, 2.0)
+    step = step_at(page_data(viz.explore(f, tmp_path / "f.html")), "b")  # b = x·y
+    assert [i["local"] for i in step["inputs"]] == ["∂b/∂x = y = 2", "∂b/∂y = x = 1"]
+    assert [i["chain"] for i in step["inputs"]] == ["∂f/∂x += 1 × 2 = 2", "∂f/∂y += 1 × 1 = 1"]
 
 
 def test_a_graph_without_grad_gets_only_the_forward_pass(tmp_path):
@@ -65,18 +133,205 @@ def test_big_graphs_are_refused_with_a_pointer_to_draw(tmp_path):
         viz.explore(y.sum(), tmp_path / "big.html", max_nodes=20)
 
 
-def test_layout_goes_left_to_right_without_overlaps_or_crossings(tmp_path):
+def test_the_default_max_nodes_takes_the_mlp_and_a_graph_of_two_hundred_tensors(tmp_path):
+    loss, names = mlp_loss()
+    viz.explore(loss, tmp_path / "mlp.html", names=names)
+    y = tg.randn(3, requires_grad=True)
+    for _ in range(99):  # 99 ops with a constant each: 1 + 99·2 = 199 tensors, and the sum: 200
+        y = y * 1.01
+    data = page_data(viz.explore(y.sum(), tmp_path / "chain.html"))
+    assert len([n for n in data["nodes"] if n["kind"] != "op"]) == 200
+
+
+# ---- numbers: what the page shows equals what the engine computes ----------------------------------------------------
+def shown_array(shown):
+    """The exact values the page carries for an array (every element up to VALUES_CAP) or its min/mean/max."""
+    key = "data" if "data" in shown else "stats"
+    return key, np.array([float(v) for v in shown[key]])
+
+
+def assert_shows(shown, array):
+    """The page's values equal the array's (its min/mean/max, each taken in the array's own dtype, for a big one)."""
+    array = np.asarray(array)
+    key, values = shown_array(shown)
+    expected = array.ravel() if key == "data" else [array.min(), array.mean(), array.max()]
+    scale = np.abs(array).max() if array.size else 0
+    np.testing.assert_allclose(values, np.asarray(expected, dtype=np.float64), rtol=1e-5, atol=1e-6 * scale)
+
+
+GRAPHS = {"lecture example": lambda: (viz.lecture_example()[2], None), "MLP": mlp_loss,
+          "lecture network": lecture_network}
+
+
+@pytest.mark.parametrize("graph", GRAPHS)
+def test_every_number_in_the_panel_equals_the_engines_gradient(tmp_path, graph):
+    root, names = GRAPHS[graph]()
+    data = page_data(viz.explore(root, tmp_path / "page.html", names=names))
+    view = walk(root, names=names)
+    with tg.retain_grads():  # a separate backward that keeps ∂root/∂node on every node
+        root.backward()
+    tensors = {view.name(t): t for t in view.tensors}
+    label, received = by_label(data), {}
+    for step in data["backward"]:
+        assert_shows(step["upstream"], tensors[label[step["node"]]].grad.data)
+        for given in step["inputs"]:
+            name = label[given["to"]]
+            if "none" in given:
+                assert not tensors[name].requires_grad
+                continue
+            sent = np.array([float(v) for v in given["sent"].get("data", [])])
+            received.setdefault(name, []).append(given)
+            if given.get("local") and sent.size == 1:  # scalars: upstream × local derivative = what was sent
+                local = float(given["local"].rsplit(" = ", 1)[1])
+                assert float(step["upstream"]["data"][0]) * local == pytest.approx(sent[0], rel=1e-3)
+    for name, given in received.items():  # after the last contribution, the running sum is the engine's .grad
+        assert_shows(given[-1]["total"], tensors[name].grad.data)
+    assert set(received) == {name for name, t in tensors.items() if t.requires_grad and t is not root}
+
+
+def test_explore_after_a_backward_under_retain_grads_replays_it_and_keeps_every_grad(tmp_path):
     _, _, f = viz.lecture_example()
-    data = page_data(viz.explore(f, tmp_path / "f.html"))
+    with tg.retain_grads():
+        f.backward()
+    view = walk(f)
+    before = {view.name(t): t.grad for t in view.tensors if t.grad is not None}
+    data = page_data(viz.explore(f, tmp_path / "after.html"))
+    assert step_at(data, "e")["inputs"][0]["chain"] == "∂f/∂c += 1 × 6 = 6"
+    assert {view.name(t): t.grad for t in view.tensors if t.grad is not None} == before  # the same objects
+    assert (before["x"].item(), before["c"].item()) == (10.0, 6.0)
+
+
+def test_explore_after_a_plain_backward_says_which_calls_work_instead(tmp_path):
+    _, _, f = viz.lecture_example()
+    f.backward()
+    with pytest.raises(GraphError) as caught:
+        viz.explore(f, tmp_path / "freed.html")
+    message = str(caught.value)
+    assert "explore(f)" in message and "tg.viz.explore(f) before f.backward()" in message
+    assert "with tg.retain_grads(): f.backward()" in message
+    assert not (tmp_path / "freed.html").exists()
+
+
+@pytest.mark.parametrize("size, listed", [(1, False), (IN_FULL, False), (IN_FULL + 1, True), (VALUES_CAP + 1, True)])
+def test_small_tensors_are_written_in_full_and_larger_ones_as_summary_with_their_values(size, listed):
+    array = np.linspace(-1, 1, size)
+    shown = numbers(array)
+    assert ("listing" in shown) == listed
+    if not listed:
+        assert len(shown["text"].strip("[]").split()) == size  # every value
+    else:
+        assert shown["text"].startswith("min ") and shown["shape"] == f"({size},) float64"
+        assert ("..." in shown["listing"]) == (size > VALUES_CAP)  # numpy's summary beyond the cap
+    assert ("data" in shown) == (size <= VALUES_CAP) and ("stats" in shown) == (size > VALUES_CAP)
+    assert numbers(np.float64(2.5))["shape"] == "scalar float64"
+
+
+# ---- the table of local derivatives --------------------------------------------------------------------------------
+def test_every_op_in_the_tables_exists():
+    for name in list(ELEMENT_WISE) + list(GRADIENT_FORMULAS):
+        assert issubclass(getattr(function, name), function.Function), name
+
+
+SCALAR_OPS = {  # op name -> a function of two float64 scalars (a, b) using that op once
+    "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b, "Div": lambda a, b: a / b,
+    "Pow": lambda a, b: a ** b, "Neg": lambda a, b: -a, "Exp": lambda a, b: a.exp(), "Log": lambda a, b: a.log(),
+    "Sqrt": lambda a, b: a.sqrt(), "Abs": lambda a, b: a.abs(), "Tanh": lambda a, b: a.tanh(),
+    "Sigmoid": lambda a, b: a.sigmoid(), "ReLU": lambda a, b: a.relu(), "LeakyReLU": lambda a, b: a.leaky_relu(0.1),
+    "Clip": lambda a, b: a.clip(-1.0, 1.0), "Cast": lambda a, b: a.float(),
+}
+
+
+@pytest.mark.parametrize("op", sorted(SCALAR_OPS))
+@pytest.mark.parametrize("a_value, b_value", [(0.7, 1.3), (-0.4, 2.0), (2.5, -0.5)])
+def test_each_element_wise_ops_local_derivative_equals_the_engines(op, a_value, b_value):
+    if op in ("Log", "Sqrt") and a_value < 0 or op == "Pow" and a_value < 0 and not float(b_value).is_integer():
+        pytest.skip("outside the function's domain")
+    a = tg.tensor(a_value, dtype="float64", requires_grad=True, name="a")
+    b = tg.tensor(b_value, dtype="float64", requires_grad=True, name="b")
+    out = SCALAR_OPS[op](a, b)
+    assert type(out.op).__name__ == op
+    out.name = "out"
+    explained = explain(out, lambda t: t.name, "out")
+    out.backward()
+    for parent, how in zip(out.op.parents, explained):
+        assert how["value"] == pytest.approx(parent.grad.item(), rel=1e-6, nan_ok=True)  # upstream is 1 here
+        assert how["local"].startswith(f"∂out/∂{parent.name} = ")
+
+
+def test_a_constant_exponent_is_written_as_on_paper():
+    c = tg.tensor(1.5, dtype="float64", requires_grad=True, name="c")
+    for exponent, formula in [(2, "2·c = 2·1.5 = 3"), (3, "3·c² = 3·1.5² = 6.75"), (1, "1"), (0.5, None)]:
+        out = c ** exponent
+        out.name = "u"
+        local = explain(out, lambda t: t.name, "u")[0]["local"]
+        if formula is not None:
+            assert local == f"∂u/∂c = {formula}"
+        assert local.rsplit(" = ", 1)[1] == format_number(exponent * 1.5 ** (exponent - 1))
+
+
+def test_tensor_ops_get_their_gradient_in_the_graphs_names():
+    loss, names = mlp_loss()
+    view = walk(loss, names=names)
+    first_layer = next(t for t in view.tensors if t.op is not None)
+    assert [how and how["formula"] for how in explain(first_layer, view.name, "loss")] == [
+        None, "(∂loss/∂t0)ᵀ·x", "Σ over rows of ∂loss/∂t0"]  # x needs no gradient: None
+    relu = next(t for t in view.tensors if type(t.op).__name__ == "ReLU")
+    assert explain(relu, view.name, "loss")[0]["formula"] == "∂loss/∂t1 ⊙ (1 if t0 > 0 else 0)"
+
+
+# ---- layout --------------------------------------------------------------------------------------------------------
+def boxes_overlap(nodes):
+    boxes = [(n["x"] - n["w"] / 2, n["y"] - n["h"] / 2, n["x"] + n["w"] / 2, n["y"] + n["h"] / 2) for n in nodes]
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])]
+
+
+@pytest.mark.parametrize("engine", ["builtin", pytest.param("dot", marks=pytest.mark.skipif(
+    DOT is None, reason="Graphviz dot is not installed"))])
+@pytest.mark.parametrize("graph", GRAPHS)
+def test_layout_follows_the_edges_without_overlaps(tmp_path, engine, graph):
+    root, names = GRAPHS[graph]()
+    data = page_data(viz.explore(root, tmp_path / "page.html", names=names, layout=engine))
     nodes = {n["id"]: n for n in data["nodes"]}
-    for edge in data["edges"]:
-        xs = [point[0] for point in edge["points"]]
-        assert xs == sorted(xs) and nodes[edge["from"]]["x"] < nodes[edge["to"]]["x"]
-    boxes = sorted((n["x"] - n["w"] / 2, n["y"] - n["h"] / 2, n["x"] + n["w"] / 2, n["y"] + n["h"] / 2)
-                   for n in nodes.values())
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    axis = "x" if data["direction"] == "LR" else "y"
+    for edge in data["edges"]:  # every edge goes forward and starts and ends at its boxes
+        assert nodes[edge["from"]][axis] < nodes[edge["to"]][axis]
+        start, end = edge["path"][0], edge["path"][-1]
+        assert len(edge["path"]) % 3 == 1
+        for point, node in [(start, nodes[edge["from"]]), (end, nodes[edge["to"]])]:
+            assert abs(point[0] - node["x"]) <= node["w"] / 2 + 1 and abs(point[1] - node["y"]) <= node["h"] / 2 + 1
+    assert boxes_overlap(nodes.values()) == []
+    left, top, width, height = data["viewBox"]
+    assert all(left <= n["x"] - n["w"] / 2 and n["x"] + n["w"] / 2 <= left + width for n in nodes.values())
+    assert all(top <= n["y"] - n["h"] / 2 and n["y"] + n["h"] / 2 <= top + height for n in nodes.values())
+
+
+def test_a_long_chain_is_drawn_downwards_and_the_small_lecture_graph_left_to_right(tmp_path):
+    loss, names = mlp_loss()
+    assert page_data(viz.explore(loss, tmp_path / "mlp.html", names=names))["direction"] == "TB"
+    _, _, f = viz.lecture_example()
+    assert page_data(viz.explore(f, tmp_path / "f.html"))["direction"] == "LR"
+
+
+def test_layout_option_errors_and_fallback(tmp_path, monkeypatch):
+    _, _, f = viz.lecture_example()
+    with pytest.raises(TinygradEduError, match="layout='circular'.*'auto', 'dot', 'builtin'"):
+        viz.explore(f, tmp_path / "f.html", layout="circular")
+    monkeypatch.setattr(graph_layout.shutil, "which", lambda name: None)
+    with pytest.raises(graph_layout.LayoutError, match="Graphviz `dot`.*layout='builtin'"):
+        viz.explore(f, tmp_path / "f.html", layout="dot")
+    assert page_data(viz.explore(f, tmp_path / "f.html"))["nodes"]  # auto: the built-in layout, silently
+
+
+def test_auto_layout_falls_back_with_a_warning_when_dot_fails(tmp_path, monkeypatch):
+    def failing_dot(*args):
+        raise graph_layout.LayoutError("dot failed (exit 1): broken")
+    monkeypatch.setattr(graph_layout.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(graph_layout, "dot_layout", failing_dot)
+    _, _, f = viz.lecture_example()
+    with pytest.warns(UserWarning, match="dot failed.*built-in layout"):
+        data = page_data(viz.explore(f, tmp_path / "f.html"))
+    assert boxes_overlap(data["nodes"]) == []
 
 
 def test_barycenter_ordering_removes_avoidable_crossings():
@@ -99,51 +354,113 @@ def test_a_long_edge_bends_through_one_point_per_layer():
     assert [len(route) for route in routes] == [2, 2, 2, 4]
 
 
-def run_page(path, steps):
-    """Load the page in headless Chromium, let it press next `steps` times; return (state, errors, stderr)."""
-    profile = path.parent / f"chromium-profile-{steps}"
-    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                           f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                           "--virtual-time-budget=3000", "--dump-dom", f"{path.as_uri()}#autostep={steps}"],
-                          capture_output=True, text=True, timeout=60)
-    dom = done.stdout
-    state = re.search(r'<pre id="state"[^>]*>(.*?)</pre>', dom, re.S).group(1)
-    errors = re.search(r'<pre id="errors"[^>]*>(.*?)</pre>', dom, re.S).group(1)
-    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
-    return json.loads(state.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")), errors, console
+# ---- in a real browser ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    reason = cdp.missing()
+    if reason:
+        pytest.skip(reason)
+    with cdp.start_browser(tmp_path_factory.mktemp("chromium-profile")) as started:
+        yield started
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-def test_the_page_steps_through_forward_and_backward_in_a_browser(tmp_path):
+@pytest.fixture
+def shots(tmp_path):
+    folder = os.environ.get("TINYGRAD_EDU_SCREENSHOTS")
+    if not folder:
+        return tmp_path
+    os.makedirs(folder, exist_ok=True)
+    return Path(folder)
+
+
+CHECK_STEP = """(() => {
+  const marked = document.querySelectorAll('[aria-current="step"]');
+  const canvas = document.getElementById('canvas').getBoundingClientRect();
+  const panel = document.getElementById('panel').getBoundingClientRect();
+  const state = JSON.parse(document.getElementById('state').textContent);
+  if (marked.length !== 1) return {count: marked.length, state: state};
+  const box = marked[0].getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return {count: 1, state: state, hit: marked[0].contains(hit), window: [innerWidth, innerHeight],
+          box: [box.left, box.top, box.right, box.bottom], canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom],
+          panel: [panel.left, panel.top, panel.right, panel.bottom], text: document.getElementById('panel').innerText};
+})()"""
+
+TEXT_OVERFLOW = """Array.from(document.querySelectorAll('#graph .node')).filter(group => {
+  const shape = group.querySelector('rect, ellipse').getBBox();
+  return Array.from(group.querySelectorAll('text')).some(text => text.getBBox().width > shape.width - 4);
+}).map(group => group.id)"""
+
+
+def inside(box, frame, slack=0.5):
+    return (box[0] >= frame[0] - slack and box[1] >= frame[1] - slack and box[2] <= frame[2] + slack
+            and box[3] <= frame[3] + slack)
+
+
+def step_through(page, path, shots, stem, snap_at):
+    """Press → through every step; at each, the current node is in the canvas, uncovered, and nothing failed."""
+    data, seen = page_data(path), {}
+    first = page.evaluate(CHECK_STEP)
+    assert first["count"] == 0 and first["state"]["phase"] == "start"
+    page.screenshot(shots / f"{stem}-start.png")
+    for step in range(1, len(data["forward"]) + len(data["backward"]) + 1):
+        page.press("ArrowRight", key_code=39)
+        now = page.evaluate(CHECK_STEP)
+        assert now["count"] == 1 and now["state"]["step"] == step, now
+        assert inside(now["box"], now["canvas"]) and now["hit"], (step, now)
+        assert inside(now["canvas"], [0, 0] + now["window"]), now  # the canvas itself is in the window
+        assert page.errors == []
+        seen[(now["state"]["phase"], now["state"]["node"])] = now
+        if snap_at(now["state"]):
+            page.screenshot(shots / f"{stem}-{step:02d}-{now['state']['phase']}-{now['state']['node']}.png")
+    assert page.evaluate(TEXT_OVERFLOW) == []  # at the last step every gradient line is written in its box
+    return seen
+
+
+def test_the_mlp_steps_through_in_a_wide_window(browser, tmp_path, shots):
+    loss, names = mlp_loss()
+    path = tmp_path / "mlp.html"
+    viz.explore(loss, path, names=names)
+    page = browser.open(path, width=1400, height=900)
+    seen = step_through(page, path, shots, "mlp-1400x900", lambda state: state["index"] in (3, 6))
+    now = seen[("backward", "t0")]
+    assert now["panel"][0] >= now["canvas"][2]  # the panel is beside the graph
+    assert "∂loss/∂0.weight += (∂loss/∂t0)ᵀ·x" in now["text"] and "values" in now["text"]
+
+
+def test_the_lecture_example_steps_through_in_a_narrow_window(browser, tmp_path, shots):
     _, _, f = viz.lecture_example()
     path = tmp_path / "f.html"
     viz.explore(f, path)
-    forward = len(page_data(path)["forward"])
-
-    state, errors, console = run_page(path, 2)
-    assert (errors, console) == ("", [])
-    assert state["drawn"] == 16
-    assert (state["phase"], state["index"], state["node"], state["grads"]) == ("forward", 2, "b", {})
-
-    state, errors, console = run_page(path, forward + 4)  # the fourth chain-rule step: at c = x + y
-    assert (errors, console) == ("", [])
-    assert (state["phase"], state["node"], state["upstream"]) == ("backward", "c", "6")
-    assert state["rule"] == "∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1"
-    assert state["grads"] == {"f": "1", "d": "1", "e": "1", "c": "6", "a": "1", "b": "1", "x": "6", "y": "6"}
-
-    state, errors, console = run_page(path, 100)  # past the end: stops at the last step
-    assert (errors, console) == ("", [])
-    assert state["step"] == forward + 6 and state["grads"]["x"] == "10" and state["grads"]["y"] == "7"
+    page = browser.open(path, width=900, height=700)
+    seen = step_through(page, path, shots, "lecture-900x700", lambda state: state["node"] in ("b", "e", "c"))
+    at_e = seen[("backward", "e")]
+    for part in ("∂e/∂c = 2·c = 2·3 = 6", "upstream ∂f/∂e = 1", "∂f/∂c += 1 × 6 = 6"):
+        assert part in at_e["text"]
+    assert at_e["state"]["grads"]["c"] == "∂f/∂c = 6"
+    assert at_e["panel"][1] >= at_e["canvas"][3]  # the panel is below the graph
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-def test_a_model_graph_renders_in_a_browser(tmp_path):
-    tg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    loss = nn.functional.cross_entropy(model(tg.randn(5, 3)), tg.tensor([0, 1, 1, 0, 1], dtype="int64"))
-    path = tmp_path / "mlp.html"
-    viz.explore(loss, path, names=dict(model.named_parameters()))
-    state, errors, console = run_page(path, 100)
-    assert (errors, console) == ("", [])
-    assert state["drawn"] == len(page_data(path)["nodes"]) == 10 + 4  # x, 4 params, 3 results, target, loss
-    assert set(state["grads"]) >= {"0.weight", "0.bias", "2.weight", "2.bias"}
+def test_zoom_and_pan_keys_change_the_view_and_0_fits_again(browser, tmp_path, shots):
+    _, _, f = viz.lecture_example()
+    path = tmp_path / "f.html"
+    viz.explore(f, path)
+    page = browser.open(path, width=1400, height=900)
+
+    def view():
+        return page.evaluate("JSON.parse(document.getElementById('state').textContent).view")
+    fitted = view()
+    page.press("+", code="Equal", key_code=187)
+    assert view()["scale"] == pytest.approx(fitted["scale"] * 1.25)
+    page.press("-", code="Minus", key_code=189)
+    page.press("-", code="Minus", key_code=189)
+    assert view()["scale"] == pytest.approx(fitted["scale"] / 1.25)
+    before = view()
+    page.press("ArrowRight", key_code=39, shift=True)
+    page.press("ArrowDown", key_code=40)
+    assert (view()["x"], view()["y"]) == (pytest.approx(before["x"] - 80), pytest.approx(before["y"] - 80))
+    assert page.evaluate("JSON.parse(document.getElementById('state').textContent).step") == 0  # Shift: no step
+    page.screenshot(shots / "lecture-1400x900-zoomed-out-and-panned.png")
+    page.press("0", code="Digit0", key_code=48)
+    assert view() == pytest.approx(fitted)
+    assert page.errors == []

@@ -1,118 +1,131 @@
-"""explore(t): one self-contained HTML page that replays the forward and the backward pass of a small graph.
+"""explore(t): one self-contained HTML page that replays the forward and the backward pass of a graph.
 
-Python lays the graph out (layout.py) and records the backward pass (trace_backward); the page
-(explorer.html + explorer.css + explorer.js, inlined) draws it as SVG and steps through it. No network,
-no Graphviz: the file opens anywhere, offline.
+Python records the backward pass (trace_backward), writes out every step with its numbers (explorer_steps) and
+places the boxes (graph_layout: Graphviz `dot` when installed, else the built-in layered layout). The page
+(explorer.html + explorer.css + explorer.js, inlined) draws the graph as SVG, fits it to the window, zooms and pans,
+and steps through it. No network: the file opens anywhere, offline.
 """
 import json
 import os
 from pathlib import Path
 
-from ..errors import TinygradEduError
-from .layout import layered_layout
+from ..errors import GraphError, TinygradEduError
+from .explorer_steps import backward_steps, forward_steps, shape_text
+from .graph_layout import place
 from .trace import trace_backward
-from .walk import KIND_COLORS, OP_COLOR, describe, describe_shape, op_name, walk
+from .walk import KIND_COLORS, OP_COLOR, describe, op_name, walk
 
 HERE = Path(__file__).parent
 LEGEND = [("output", "output"), ("param", "parameter"), ("input", "input (requires grad)"),
           ("const", "constant"), ("result", "intermediate"), ("op", "op")]
-CHAR_WIDTH, LINE_HEIGHT, PADDING = 7.0, 15, 12  # px, for sizing the boxes of the SVG drawing
-MARGIN = 30  # px around the drawing: room for the gradient written under the boxes
+LINE_HEIGHT, PADDING = 15, 12  # px, for sizing the boxes of the SVG drawing
+# px per character of 12 px Helvetica/Arial (a little generous, so no text overflows its box): thin, wide, capitals
+NARROW, WIDE, CAPITALS, OTHER = 3.6, 10.0, 8.4, 7.0
+NARROW_CHARACTERS, WIDE_CHARACTERS = set(" .,:;!|'()[]ijlIft1-"), set("mwMW∂⊙")
+MARGIN = 20  # px around the drawing
 
 
-def explore(t, path="graph.html", grad=None, names=None, max_nodes=200, title=None):
+def explore(t, path="graph.html", grad=None, names=None, max_nodes=200, title=None, layout="auto"):
     """Write the explorer page for the graph of `t` to path and return the path.
 
-    The backward pass is replayed when t requires grad (grad as in backward(); a scalar t needs none). It runs
-    on a retained graph and every .grad is put back afterwards, so exploring changes nothing.
-    names: optional {name: tensor}, e.g. dict(model.named_parameters()).
+    The backward pass is replayed when t requires grad (grad as in backward(); a scalar t needs none). It runs on
+    a retained graph and every .grad is put back afterwards, so exploring changes nothing. After a backward the
+    graph must still be there: explore before t.backward(), or run that backward inside `with tg.retain_grads():`.
+    names: optional {name: tensor}, e.g. dict(model.named_parameters()). max_nodes: the most tensors drawn.
+    layout: "auto" (Graphviz dot when installed, else the built-in layout), "dot" or "builtin".
     """
     view = walk(t, names=names)
     if len(view.tensors) > max_nodes:
-        raise TinygradEduError(f"explore() is for small graphs: this one has {len(view.tensors)} tensors, "
-                               f"max_nodes={max_nodes}; use viz.draw() or viz.print_graph() for it, or raise max_nodes")
+        raise TinygradEduError(f"explore() is for graphs of up to max_nodes={max_nodes} tensors and this one has "
+                               f"{len(view.tensors)}; use viz.draw() or viz.print_graph() for it, or raise max_nodes")
     ids = {id(tensor): f"t{position}" for position, tensor in enumerate(view.tensors)}
-    nodes, edges = _nodes_and_edges(view, ids)
-    data = {"output": view.name(t), "nodes": nodes, "edges": edges, "legend": LEGEND,
-            "forward": _forward_steps(view, ids),
-            "backward": _backward_steps(t, view, ids, grad, names) if t.requires_grad else [],
-            "viewBox": _view_box(nodes)}
+    backward = _replay_backward(t, view, ids, grad, names) if t.requires_grad else []
+    nodes, edges, direction = _nodes_and_edges(view, ids, backward, layout)
+    data = {"output": view.name(t), "nodes": nodes, "edges": edges, "direction": direction, "legend": LEGEND,
+            "forward": forward_steps(view, ids), "backward": backward, "viewBox": _view_box(nodes, edges)}
     with open(path, "w", encoding="utf-8") as file:
         file.write(_page(data, title or f"tinygrad_edu: the graph of {view.name(t)}"))
     return os.fspath(path)
 
 
-def _nodes_and_edges(view, ids):
-    """A node per tensor and per op, with its place from the layered layout; edges as lists of points."""
-    nodes, edges = {}, []
-    for tensor in view.tensors:
-        tensor_id = ids[id(tensor)]
-        node = {"id": tensor_id, "kind": view.kind(tensor), "label": view.name(tensor),
-                "shape": describe_shape(tensor), "value": describe(tensor.data)}
-        lines = [node["label"], node["shape"], node["value"]]
-        node["w"], node["h"] = max(map(len, lines)) * CHAR_WIDTH + 2 * PADDING, len(lines) * LINE_HEIGHT + PADDING
-        if tensor.op is not None:
-            op_id = "op" + tensor_id[1:]
-            node["op"] = op_id
-            label = op_name(tensor)
-            nodes[op_id] = {"id": op_id, "kind": "op", "label": label, "rule": tensor.op.rule(),
-                            "w": len(label) * CHAR_WIDTH + 2 * PADDING, "h": LINE_HEIGHT + PADDING}
-            inputs = {ids[id(parent)]: None for parent in tensor.parents}  # each input once, in order
-            edges += [(parent_id, op_id) for parent_id in inputs] + [(op_id, tensor_id)]
-        nodes[tensor_id] = node
-    order = list(nodes)  # an op is added before its result and after its inputs: every edge goes forward
-    centres, routes = layered_layout(order, edges, {k: n["w"] for k, n in nodes.items()},
-                                     {k: n["h"] for k, n in nodes.items()})
-    for key, (x, y) in centres.items():
-        nodes[key]["x"], nodes[key]["y"] = x, y
-    drawn = []
-    for (source, target), points in zip(edges, routes):
-        points = [list(point) for point in points]
-        points[0][0] += nodes[source]["w"] / 2   # leave from the right side of the box
-        points[-1][0] -= nodes[target]["w"] / 2  # and arrive at the left side of the next
-        drawn.append({"from": source, "to": target, "points": points})
-    return list(nodes.values()), drawn
-
-
-def _forward_steps(view, ids):
-    """One step per op, in the order forward ran them: 'c = Add(x, y)'."""
-    return [{"node": ids[id(t)], "op": "op" + ids[id(t)][1:],
-             "text": f"{view.name(t)} = {op_name(t)}(" + ", ".join(view.name(p) for p in t.parents) + ")"}
-            for t in view.tensors if t.op is not None]
-
-
-def _backward_steps(t, view, ids, grad, names):
-    """trace_backward's steps, with the running ∂out/∂node of every node that has received gradient so far."""
+def _replay_backward(t, view, ids, grad, names):
+    """The backward steps, from a backward run on a retained graph; every .grad is put back as it was."""
+    _check_graph_is_kept(view)
     saved = [tensor.grad for tensor in view.tensors]
     try:
         trace = trace_backward(t, grad=grad, retain_graph=True, names=names)
     finally:
         for tensor, old_grad in zip(view.tensors, saved):
             tensor.grad = old_grad
-    totals, steps = {}, []
-    for step in trace:
-        node_id = ids[id(step.node)]
-        totals[node_id] = step.upstream
-        changed = {node_id: describe(step.upstream)}
-        sent = []
-        for parent, received in zip(step.node.parents, [g for _, g in step.sent]):
-            if received is None:
-                continue
-            parent_id = ids[id(parent)]
-            totals[parent_id] = received if parent_id not in totals else totals[parent_id] + received
-            changed[parent_id] = describe(totals[parent_id])
-            sent.append([parent_id, describe(received)])
-        steps.append({"node": node_id, "op": "op" + node_id[1:], "upstream": describe(step.upstream),
-                      "rule": step.rule, "sent": sent, "totals": changed})
-    return steps
+    return backward_steps(trace, view, ids, view.name(t))
 
 
-def _view_box(nodes):
-    left = min(n["x"] - n["w"] / 2 for n in nodes) - MARGIN
-    top = min(n["y"] - n["h"] / 2 for n in nodes) - MARGIN
-    right = max(n["x"] + n["w"] / 2 for n in nodes) + MARGIN
-    bottom = max(n["y"] + n["h"] / 2 for n in nodes) + MARGIN
-    return [left, top, right - left, bottom - top]
+def _check_graph_is_kept(view):
+    """A plain backward() frees what the ops saved, so the pass cannot be replayed: say which two calls work."""
+    freed = [view.name(tensor) for tensor in view.tensors if tensor.op is not None and tensor.op.saved is None]
+    if freed:
+        root = view.name(view.root)
+        raise GraphError(f"explore({root}): {root}.backward() already ran and freed the graph (at "
+                         f"{', '.join(freed[:3])}), so the explorer cannot replay the backward pass. Call "
+                         f"tg.viz.explore({root}) before {root}.backward(), or do the backward inside "
+                         f"`with tg.retain_grads(): {root}.backward()` and explore afterwards")
+
+
+def _nodes_and_edges(view, ids, backward, layout):
+    """A node per tensor and per op, placed by graph_layout; each edge as a Bézier path; the drawing's direction."""
+    gradient_lines = {}  # the widest gradient lines each tensor shows during the backward pass, to size its box
+    for step in backward:
+        for key, lines in step["labels"].items():
+            gradient_lines[key] = max(gradient_lines.get(key, [""]), lines, key=lambda shown: max(map(text_width, shown)))
+    nodes, edges = {}, []
+    for tensor in view.tensors:
+        tensor_id = ids[id(tensor)]
+        if tensor.op is not None:
+            op_id = "op" + tensor_id[1:]
+            nodes[op_id] = _op_node(op_id, tensor)
+            inputs = {ids[id(parent)]: None for parent in tensor.parents}  # each input once, in order
+            edges += [(parent_id, op_id) for parent_id in inputs] + [(op_id, tensor_id)]
+        nodes[tensor_id] = _tensor_node(view, tensor, tensor_id, gradient_lines.get(tensor_id))
+    sizes = {key: (node["w"], node["h"], "ellipse" if node["kind"] == "op" else "box") for key, node in nodes.items()}
+    centres, paths, direction = place(list(nodes), edges, sizes, layout)
+    for key, (x, y) in centres.items():
+        nodes[key]["x"], nodes[key]["y"] = x, y
+    drawn = [{"from": source, "to": target, "path": [list(point) for point in path]}
+             for (source, target), path in zip(edges, paths)]
+    return list(nodes.values()), drawn, direction
+
+
+def _tensor_node(view, tensor, tensor_id, gradient_lines):
+    """A box of three lines (name, shape, value) and one or two more for ∂out/∂tensor when it gets one."""
+    node = {"id": tensor_id, "kind": view.kind(tensor), "label": view.name(tensor), "shape": shape_text(tensor.data),
+            "value": describe(tensor.data), "gradLines": len(gradient_lines or [])}
+    lines = [node["label"], node["shape"], node["value"]] + (gradient_lines or [])
+    node["w"] = max(map(text_width, lines)) + 2 * PADDING
+    node["h"] = len(lines) * LINE_HEIGHT + PADDING
+    if tensor.op is not None:
+        node["op"] = "op" + tensor_id[1:]
+    return node
+
+
+def _op_node(op_id, tensor):
+    label = op_name(tensor)
+    return {"id": op_id, "kind": "op", "label": label, "rule": tensor.op.rule(),
+            "w": text_width(label) + 3 * PADDING, "h": LINE_HEIGHT + 2 * PADDING}
+
+
+def text_width(text):
+    """About how wide `text` is drawn in the boxes' font, in px: the layout needs sizes before any browser sees them."""
+    return sum(NARROW if c in NARROW_CHARACTERS else WIDE if c in WIDE_CHARACTERS else CAPITALS if c.isupper()
+               else OTHER for c in text)
+
+
+def _view_box(nodes, edges):
+    """[left, top, width, height] around every box and every edge, with MARGIN to spare."""
+    xs = [x for n in nodes for x in (n["x"] - n["w"] / 2, n["x"] + n["w"] / 2)]
+    ys = [y for n in nodes for y in (n["y"] - n["h"] / 2, n["y"] + n["h"] / 2)]
+    xs += [point[0] for edge in edges for point in edge["path"]]
+    ys += [point[1] for edge in edges for point in edge["path"]]
+    return [min(xs) - MARGIN, min(ys) - MARGIN, max(xs) - min(xs) + 2 * MARGIN, max(ys) - min(ys) + 2 * MARGIN]
 
 
 def _page(data, title):

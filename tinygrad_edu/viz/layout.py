@@ -7,6 +7,7 @@
 3. Sweeps left-to-right and right-to-left sort each layer by the mean position of its neighbours in the
    layer before (the barycenter heuristic); the order with the fewest edge crossings is kept.
 """
+import itertools
 
 SWEEPS = 8
 
@@ -71,7 +72,7 @@ def _neighbours(chains):
     """{node: ([nodes in the layer before], [nodes in the layer after])} along the chains."""
     neighbours = {}
     for chain in chains:
-        for left, right in zip(chain, chain[1:]):
+        for left, right in itertools.pairwise(chain):
             neighbours.setdefault(left, ([], []))[1].append(right)
             neighbours.setdefault(right, ([], []))[0].append(left)
     return neighbours
@@ -93,23 +94,25 @@ def _sweep(layers, neighbours, forward):
     """Sort each layer by the mean place of its neighbours in the layer just visited."""
     layers = [list(members) for members in layers]
     indices = range(1, len(layers)) if forward else range(len(layers) - 2, -1, -1)
+    side = 0 if forward else 1
     for index in indices:
         fixed = {node: place for place, node in enumerate(layers[index - 1 if forward else index + 1])}
-        side = 0 if forward else 1
-
-        def barycenter(item):
-            place, node = item
-            linked = [fixed[n] for n in neighbours.get(node, ([], []))[side] if n in fixed]
-            return sum(linked) / len(linked) if linked else place  # an unlinked node keeps its place
-
-        layers[index] = [node for _, node in sorted(enumerate(layers[index]), key=barycenter)]
+        places = [_barycenter(place, node, fixed, neighbours[node][side] if node in neighbours else [])
+                  for place, node in enumerate(layers[index])]
+        layers[index] = [node for _, _, node in sorted(zip(places, range(len(places)), layers[index]))]
     return layers
+
+
+def _barycenter(place, node, fixed, linked_nodes):
+    """The mean place of a node's neighbours in the fixed layer; a node without any keeps its own place."""
+    linked = [fixed[n] for n in linked_nodes if n in fixed]
+    return sum(linked) / len(linked) if linked else place
 
 
 def crossings(layers, neighbours):
     """How many pairs of edges between neighbouring layers cross."""
     total = 0
-    for left, right in zip(layers, layers[1:]):
+    for left, right in itertools.pairwise(layers):
         place = {node: index for index, node in enumerate(right)}
         segments = [(i, place[n]) for i, node in enumerate(left) for n in neighbours.get(node, ([], []))[1]
                     if n in place]
