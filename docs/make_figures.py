@@ -43,7 +43,8 @@ def lecture_figures(outputs):
     outputs["print_graph"] = viz.format_graph(f)
     viz.explore(f, IMAGES / "lecture_explorer.html")
     outputs["trace"] = str(viz.trace_backward(f))
-    viz.draw(f, IMAGES / "lecture_graph_grads.svg")  # the same graph, now with the gradients
+    _, _, fresh = viz.lecture_example(x=1.0, y=2.0)  # the trace's plain backward left gradients on the leaves only
+    viz.draw(fresh, IMAGES / "lecture_graph_grads.svg", backward=True)  # ∂f/∂node on every node
     screenshot(IMAGES / "lecture_explorer.html", IMAGES / "explorer.png", steps=9)
 
 
@@ -55,7 +56,8 @@ def model_figures(outputs):
     inputs, labels = tg.randn(16, 2), tg.tensor(np.arange(16) % 3, dtype="int64")
     loss = nn.functional.cross_entropy(model(inputs), labels)
     loss.name = "loss"
-    loss.backward(retain_graph=True)
+    with tg.retain_grads():
+        loss.backward()
     viz.draw(loss, IMAGES / "mlp_graph.svg", names=dict(model.named_parameters()))
 
 
