@@ -4,7 +4,12 @@
    (y = 0.5¹⁰x ≈ 0.001x) — and so do the gradients flowing back;
 2. w ~ U[−1/√n, 1/√n] has D(w) = 1/(3n), so every linear layer divides the variance by about 3;
 3. sigmoid with small weights (N(0, 0.01²)) makes the gradients vanish towards the input, while ReLU with
-   He init (D(w) = 2/n) keeps activations and gradients at the same scale in every layer.
+   He init (D(w) = 2/n) keeps activations and gradients at the same scale in every layer;
+4. with layers of unequal widths (512-256-128-64-32) LeCun, D(w) = 1/n_in, keeps the forward variance and
+   halves the gradient's at every layer back, Xavier, D(w) = 2/(n_in + n_out), splits the difference (×4/3
+   forward, ×2/3 back), and orthogonal weights keep the length of every signal and gradient exactly;
+5. a zero init never breaks the symmetry: every hidden unit gets the same gradient and stays a copy of the
+   others, so a sigmoid MLP 2-8-8-2 cannot learn two circles that the same net from Xavier init fits.
 
     python examples/init_lab.py [FIGURES_DIR]      (default figures/)
 """
@@ -35,3 +40,22 @@ for result in runs:
 
 lab.save_figure(lambda path: lab.plot_init_lab(chains, path), figures / "init_linear_chain.png")
 lab.save_figure(lambda path: lab.plot_init_lab([uniform, *runs], path), figures / "init_gradient_flow.png")
+
+widths = [512, 256, 128, 64, 32]
+print("\nlayers of unequal widths 512-256-128-64-32, linear: what each layer does to the variance")
+for init in ("lecun", "xavier", "orthogonal"):
+    result = lab.init_lab(activation="linear", init=init, widths=widths)
+    print(f"{init:>10}: forward x{result.variance_ratios.mean():.3f} per layer, "
+          f"gradient back x{result.grad_variance_ratios.mean():.3f} per layer")
+unequal = [lab.init_lab(activation="linear", init=init, widths=widths) for init in ("lecun", "xavier")]
+print(unequal[1].table())
+
+symmetry = lab.symmetry_lab()
+print(f"\n{symmetry.table()}")
+zero, random = symmetry.runs
+print(f"largest difference between two hidden units after {len(zero.grad_spreads)} steps: zero init "
+      f"{zero.weight_spreads[-1].max():g}, xavier init {random.weight_spreads[-1].max():.3g}; "
+      f"final loss {zero.losses[-1]:.4f} vs {random.losses[-1]:.4f}")
+
+lab.save_figure(lambda path: lab.plot_init_lab(unequal, path), figures / "init_unequal_widths.png")
+lab.save_figure(symmetry.plot, figures / "init_zero_symmetry.png")

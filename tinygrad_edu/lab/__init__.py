@@ -1,7 +1,8 @@
 """Teaching experiments, each a function returning a result with `.table()` (text) and `.plot(path)` (matplotlib):
 
 - `playground`: optimizers on 2-D/1-D test functions (`FUNCTIONS`), their paths over the contour, step tables;
-- `init_lab`, `linear_chain`: activation variance and gradient norms layer by layer (vanishing/exploding);
+- `init_lab`, `linear_chain`: activation variance and gradient norms layer by layer (vanishing/exploding, unequal
+  widths); `symmetry_lab`: a zero init's hidden units get equal gradients and stay copies of each other;
 - `compare_optimizers`: the same MLP trained with several optimizers, loss curves together;
 - `plot_schedule`, `make_schedule`, `lr_range_test`, `plot_lr_finder`: learning-rate schedules and the LR range test;
 - `plot_decision_regions`: what a 2-D classifier predicts over the plane.
@@ -15,9 +16,10 @@ from .playground import PlaygroundResult, Trajectory, playground
 from .plotting import save_figure
 from .regions import plot_decision_regions
 from .schedules import SCHEDULES, make_schedule, plot_lr_finder, plot_schedule, schedule_values
+from .symmetry import SymmetryResult, symmetry_lab, unit_spread
 
 __all__ = ["LabError", "FUNCTIONS", "TestFunction", "get_function", "playground", "PlaygroundResult", "Trajectory",
            "optimizer_classes", "resolve", "init_lab", "linear_chain", "diagonal", "plot_init_lab", "InitLabResult",
            "ACTIVATIONS", "INITS", "compare_optimizers", "CompareResult", "DEFAULT_OPTIMIZERS", "Task",
            "lr_range_test", "SCHEDULES", "make_schedule", "schedule_values", "plot_schedule", "plot_lr_finder",
-           "save_figure", "plot_decision_regions"]
+           "save_figure", "plot_decision_regions", "symmetry_lab", "SymmetryResult", "unit_spread"]

@@ -13,6 +13,7 @@ divides the variance by 3 per linear layer; the chain y = W₁₀…W₁x with W
 per layer (y = 1.5¹⁰x), diag(0.5) shrinks it just as fast; sigmoid with small weights makes gradients vanish
 (σ′ ≤ ¼ and ‖W‖ < 1 at every layer), while ReLU with He init, D(w) = 2/n, keeps both directions steady.
 """
+import itertools
 import math
 
 import numpy as np
@@ -21,7 +22,7 @@ from .. import nn
 from ..autograd_mode import no_grad
 from ..random import generator, manual_seed
 from ..tensor import Tensor
-from .choices import choose
+from .choices import LabError, choose
 from .plotting import finish, new_figure, positive_log_scale
 from .tables import format_table
 
@@ -60,46 +61,90 @@ def diagonal(value):
 
 
 class InitLabResult:
-    """Per-layer statistics; index 0 is the input x, index ℓ the output of block ℓ (weight_grad_norms[0] is NaN)."""
+    """Per-layer statistics; index 0 is the input x, index ℓ the output of block ℓ (weight_grad_norms[0] and
+    weight_variances[0] are NaN: the input has no weight)."""
 
-    def __init__(self, label, variances, grad_norms, weight_grad_norms):
+    def __init__(self, label, widths, variances, grad_variances, grad_norms, weight_variances, weight_grad_norms):
         self.label = label
+        self.widths = list(widths)
         self.variances = np.array(variances)
+        self.grad_variances = np.array(grad_variances)
         self.grad_norms = np.array(grad_norms)
+        self.weight_variances = np.array([math.nan, *weight_variances])
         self.weight_grad_norms = np.array([math.nan, *weight_grad_norms])
 
     @property
     def variance_ratios(self):
-        """D(h_ℓ) / D(h_ℓ₋₁) for ℓ = 1 … depth: what each block does to the variance."""
-        return self.variances[1:] / self.variances[:-1]
+        """D(h_ℓ) / D(h_ℓ₋₁) for ℓ = 1 … depth: what each block does to the variance (linear: n_in·D(W))."""
+        return _ratios(self.variances[1:], self.variances[:-1])
+
+    @property
+    def grad_variance_ratios(self):
+        """D(∂L/∂h_ℓ₋₁) / D(∂L/∂h_ℓ) for ℓ = 1 … depth: what each block does to the gradient's variance on its way
+        back (linear: n_out·D(W)). LeCun's D(W) = 1/n_in keeps the forward ratio at 1, Xavier's 2/(n_in + n_out)
+        splits the difference between the two directions; they differ only when n_in ≠ n_out."""
+        return _ratios(self.grad_variances[:-1], self.grad_variances[1:])
 
     def table(self):
-        headers = ["layer", "D(h)", "D(h)/D(h_prev)", "|dL/dh|", "|dL/dW|"]
-        ratios = [math.nan, *self.variance_ratios]
-        rows = zip(range(len(self.variances)), self.variances, ratios, self.grad_norms, self.weight_grad_norms)
-        return f"{self.label}\n" + format_table(headers, rows, ["d", ".3e", ".3f", ".3e", ".3e"])
+        """One row per layer; layers of unequal widths add the width, D(W) and the gradient's variance and ratio."""
+        unequal = len(set(self.widths)) > 1
+        columns = [("layer", "d", range(len(self.variances)))]
+        if unequal:
+            columns += [("width", "d", self.widths), ("D(W)", ".3e", self.weight_variances)]
+        columns += [("D(h)", ".3e", self.variances), ("D(h)/D(h_prev)", ".3f", [math.nan, *self.variance_ratios])]
+        if unequal:
+            columns += [("D(dL/dh)", ".3e", self.grad_variances),
+                        ("D(dL/dh_prev)/D(dL/dh)", ".3f", [math.nan, *self.grad_variance_ratios])]
+        columns += [("|dL/dh|", ".3e", self.grad_norms), ("|dL/dW|", ".3e", self.weight_grad_norms)]
+        headers, formats, values = zip(*columns)
+        return f"{self.label}\n" + format_table(headers, zip(*values), formats)
 
     def plot(self, path=None):
         """Variance and gradient norms per layer (log scale); see plot_init_lab to overlay several runs."""
         return plot_init_lab([self], path)
 
 
-def init_lab(depth=10, width=128, activation="sigmoid", init="naive", batch=256, seed=0):
-    """Measure activation variance and gradient norms through `depth` blocks Linear(width, width) → activation.
+def _ratios(numerators, denominators):
+    """numerators / denominators, NaN where both are 0 (a zero-initialised stack has no variance to compare)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return numerators / denominators
 
+
+def linear_stack(sizes, init_fn, activation_class):
+    """Sequential(Linear(n₀, n₁) → activation, …, Linear(n_L−1, n_L) → activation) in float64, every weight
+    filled by init_fn (the biases start at 0)."""
+    layers = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        layers += [nn.Linear(n_in, n_out, init=init_fn, dtype=np.float64), activation_class()]
+    return nn.Sequential(*layers)
+
+
+def _layer_widths(depth, width, widths):
+    """[n₀, n₁, …, n_depth]: the given widths, or depth + 1 times width; LabError unless >= 2 positive ints."""
+    sizes = list(widths) if widths is not None else [width] * (depth + 1)
+    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes):
+        raise LabError(f"an init lab needs an input width and at least one layer width, all positive ints; "
+                       f"got {sizes}")
+    return sizes
+
+
+def init_lab(depth=10, width=128, activation="sigmoid", init="naive", batch=256, seed=0, widths=None):
+    """Measure activation variance and gradient norms through blocks Linear(n_ℓ₋₁, n_ℓ) → activation.
+
+    The stack is `depth` blocks of `width` units, or, with `widths` = [n₀, n₁, …, n_L], blocks from n₀ inputs
+    through those widths (unequal widths make LeCun, D(W) = 1/n_in, and Xavier, D(W) = 2/(n_in + n_out), differ).
     activation: one of ACTIVATIONS ("linear" for none). init: a name from INITS ("naive" = N(0, 0.01²),
-    "normal" = N(0, 1), "uniform" = U[−1/√n, 1/√n], "lecun", "xavier", "he") or a function filling a weight in
-    place, such as diagonal(1.5). Seeds the library RNG with `seed`; computes in float64.
+    "normal" = N(0, 1), "uniform" = U[−1/√n, 1/√n], "lecun", "xavier", "he", "orthogonal", "identity",
+    "zero") or a function filling a weight in place, such as diagonal(1.5). Seeds the library RNG with `seed`;
+    computes in float64.
     """
     init_fn = init if callable(init) else choose("init scheme", init, INITS)
     activation_class = choose("activation", activation, ACTIVATIONS)
+    sizes = _layer_widths(depth, width, widths)
     manual_seed(seed)
-    layers = []
-    for _ in range(depth):
-        layers += [nn.Linear(width, width, init=init_fn, dtype=np.float64), activation_class()]
-    model = nn.Sequential(*layers)
-    x = Tensor(generator().standard_normal((batch, width)), requires_grad=True)
-    upstream = generator().standard_normal((batch, width)) / batch
+    model = linear_stack(sizes, init_fn, activation_class)
+    x = Tensor(generator().standard_normal((batch, sizes[0])), requires_grad=True)
+    upstream = generator().standard_normal((batch, sizes[-1])) / batch
 
     outputs, h = [x], x
     for index, module in enumerate(model):
@@ -109,10 +154,14 @@ def init_lab(depth=10, width=128, activation="sigmoid", init="naive", batch=256,
     h.backward(upstream)
 
     init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
-    return InitLabResult(f"{activation} + {init_name} init, depth {depth}, width {width}",
+    shape = f"widths {'-'.join(map(str, sizes))}" if widths is not None else f"depth {depth}, width {width}"
+    linears = model[0::2]
+    return InitLabResult(f"{activation} + {init_name} init, {shape}", sizes,
                          [float(np.var(out.data)) for out in outputs],
+                         [float(np.var(out.grad.data)) for out in outputs],
                          [float(np.linalg.norm(out.grad.data)) for out in outputs],
-                         [float(np.linalg.norm(linear.weight.grad.data)) for linear in model[0::2]])
+                         [float(np.var(linear.weight.data)) for linear in linears],
+                         [float(np.linalg.norm(linear.weight.grad.data)) for linear in linears])
 
 
 def linear_chain(scale, depth=10, width=8, batch=256, seed=0):
@@ -129,10 +178,12 @@ def plot_init_lab(results, path=None):
         line, = backward.plot(layers, result.grad_norms, marker="o", label=f"{result.label}: |dL/dh|")
         backward.plot(layers[1:], result.weight_grad_norms[1:], marker="s", linestyle="--", color=line.get_color(),
                       label=f"{result.label}: |dL/dW|")
-    for axes, title, values in [(forward, "forward: variance of the activations", "variances"),
-                                (backward, "backward: gradient norms", "grad_norms")]:
+    for axes, title, values, ylabel in [(forward, "forward: variance of the activations", "variances", "D(h)"),
+                                        (backward, "backward: gradient norms", "grad_norms", "|dL/dh|, |dL/dW|")]:
         positive_log_scale(axes, [v for result in results for v in getattr(result, values)])
         axes.set_xlabel("layer (0 = input)")
+        axes.set_ylabel(ylabel)
+        axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_title(title, fontsize="medium")
         axes.grid(alpha=0.3)
         axes.legend(fontsize="x-small")
