@@ -10,7 +10,7 @@ from .. import optim
 from ..creation import zeros
 from ..optim.schedules import SCHEDULES, make_scheduler
 from .choices import LabError, choose
-from .plotting import finish, new_figure, new_grid
+from .plotting import finish, legend_beside, new_figure, new_grid
 
 _lr = optim.lr_scheduler
 
@@ -69,5 +69,5 @@ def plot_lr_finder(result, path=None):
     axes.set_ylabel("training loss")
     axes.set_title("LR range test", fontsize="medium")
     axes.grid(alpha=0.3)
-    axes.legend()
+    legend_beside(figure, axes)
     return finish(figure, path)
