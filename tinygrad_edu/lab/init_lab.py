@@ -23,7 +23,7 @@ from ..autograd_mode import no_grad
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import LabError, choose
-from .plotting import finish, new_figure, positive_log_scale
+from .plotting import finish, legend_beside, new_figure, positive_log_scale, run_style
 from .tables import format_table
 
 ACTIVATIONS = {"linear": nn.Identity, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh,
@@ -172,19 +172,20 @@ def linear_chain(scale, depth=10, width=8, batch=256, seed=0):
 def plot_init_lab(results, path=None):
     """Overlay InitLabResults: left the activation variance per layer, right the gradient norms. Needs matplotlib."""
     figure, (forward, backward) = new_figure(panels=2)
-    for result in results:
+    for index, result in enumerate(results):
         layers = np.arange(len(result.variances))
-        forward.plot(layers, result.variances, marker="o", label=result.label)
-        line, = backward.plot(layers, result.grad_norms, marker="o", label=f"{result.label}: |dL/dh|")
-        backward.plot(layers[1:], result.weight_grad_norms[1:], marker="s", linestyle="--", color=line.get_color(),
-                      label=f"{result.label}: |dL/dW|")
+        style = run_style(index, len(layers))
+        forward.plot(layers, result.variances, label=result.label, **style)
+        backward.plot(layers, result.grad_norms, **style)
+        backward.plot(layers[1:], result.weight_grad_norms[1:], **{**style, "linestyle": ":"})
     for axes, title, values, ylabel in [(forward, "forward: variance of the activations", "variances", "D(h)"),
-                                        (backward, "backward: gradient norms", "grad_norms", "|dL/dh|, |dL/dW|")]:
+                                        (backward, "backward: |dL/dh|, and |dL/dW| dotted",
+                                         "grad_norms", "|dL/dh|, |dL/dW|")]:
         positive_log_scale(axes, [v for result in results for v in getattr(result, values)])
         axes.set_xlabel("layer (0 = input)")
         axes.set_ylabel(ylabel)
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_title(title, fontsize="medium")
         axes.grid(alpha=0.3)
-        axes.legend(fontsize="x-small")
+    legend_beside(figure, forward)
     return finish(figure, path)
