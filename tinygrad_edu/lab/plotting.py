@@ -55,10 +55,13 @@ def run_style(index, points=1):
 
 
 def legend_beside(figure, axes):
-    """One legend for the whole figure, right of the panels, from the labelled curves of `axes`."""
+    """One legend for the whole figure, right of the panels (which keep their size), from the labelled curves of
+    `axes`."""
     handles, labels = axes.get_legend_handles_labels()
     if handles:
-        figure.legend(handles, labels, loc="outside right upper", fontsize="small")
+        legend = figure.legend(handles, labels, loc="outside right upper", fontsize="small")
+        # the figure grows by the legend's width, so the panels keep the size they were made with
+        figure.set_figwidth(figure.get_figwidth() + legend.get_window_extent().width / figure.dpi)
 
 
 def fit_y_axis(axes, curves):
