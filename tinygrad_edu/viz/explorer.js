@@ -6,6 +6,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const LINE = 15;            // px between text lines in a node
   const ZOOM_STEP = 1.25, MIN_SCALE = 0.05, MAX_SCALE = 4, MAX_FIT_SCALE = 1.5, PAN_STEP = 80;
+  const READABLE_SCALE = 0.75;  // below it the boxes' 12 px text is too small to read
   const nodesById = {}, madeBy = {}, edgesByEnds = {};  // madeBy: tensor id -> "c = Add(x, y)"
   data.nodes.forEach(function (node) { nodesById[node.id] = node; });
   data.edges.forEach(function (edge) { edgesByEnds[edge.from + ">" + edge.to] = edge; });
@@ -14,7 +15,8 @@
   const svg = document.getElementById("graph"), viewport = document.getElementById("viewport");
   const canvas = document.getElementById("canvas");
   let step = 0;  // 0: only the inputs are known; then the forward steps; then the backward steps
-  const view = { scale: 1, x: 0, y: 0, moved: false };  // screen = scale · drawing + (x, y); moved: by the learner
+  // screen = scale · drawing + (x, y); chosen: the learner zoomed, panned or asked for the fit (else the page chose)
+  const view = { scale: 1, x: 0, y: 0, chosen: false };
 
   // ---- drawing -----------------------------------------------------------------------------------------------
   function element(name, attributes, parent) {
@@ -91,12 +93,12 @@
     writeState();
   }
 
-  function fit() {  // the whole drawing, centred, as large as the canvas allows (small graphs are not blown up)
+  function fit(chosen) {  // the whole drawing, centred, as large as the canvas allows (small graphs not blown up)
     const [left, top, width, height] = data.viewBox;
     view.scale = Math.min(canvas.clientWidth / width, canvas.clientHeight / height, MAX_FIT_SCALE);
     view.x = (canvas.clientWidth - width * view.scale) / 2 - left * view.scale;
     view.y = (canvas.clientHeight - height * view.scale) / 2 - top * view.scale;
-    view.moved = false;
+    view.chosen = chosen;
     applyView();
   }
 
@@ -105,7 +107,7 @@
     view.x = screenX - (screenX - view.x) * scale / view.scale;
     view.y = screenY - (screenY - view.y) * scale / view.scale;
     view.scale = scale;
-    view.moved = true;
+    view.chosen = true;
     applyView();
   }
 
@@ -114,11 +116,18 @@
   function panBy(dx, dy) {
     view.x += dx;
     view.y += dy;
-    view.moved = true;
+    view.chosen = true;
     applyView();
   }
 
-  function follow(node) {  // when the node is not wholly in view, pan (never zoom) to centre it along that axis
+  // When the node is not wholly in view, pan to centre it along that axis. A large graph's overview is too small to
+  // read: unless the learner chose the view, the first step comes close enough to read, and later ones follow.
+  function follow(node) {
+    if (!view.chosen && view.scale < READABLE_SCALE) {
+      view.scale = READABLE_SCALE;
+      view.x = canvas.clientWidth / 2 - node.x * view.scale;
+      view.y = canvas.clientHeight / 2 - node.y * view.scale;
+    }
     const left = (node.x - node.w / 2) * view.scale + view.x, right = (node.x + node.w / 2) * view.scale + view.x;
     const top = (node.y - node.h / 2) * view.scale + view.y, bottom = (node.y + node.h / 2) * view.scale + view.y;
     const width = canvas.clientWidth, height = canvas.clientHeight;
@@ -217,14 +226,23 @@
       if (inUse && !idle) classes.push(now.phase);
       edge.shape.setAttribute("class", classes.join(" "));
       if (now.phase === "backward" && edge.to === now.info.op && carried[edge.from]) {
-        // nearer the input than the op, where the edges into one op run close together; beside a downward edge,
-        // above a rightward one
-        const spot = edge.shape.getPointAtLength(edge.shape.getTotalLength() * 0.4), down = data.direction === "TB";
-        const label = text(data.edgeLabels, spot.x + (down ? 6 : 0), spot.y + (down ? 4 : -5),
-                           "+= " + carried[edge.from].join(" + "), "edge-label");
-        if (down) label.setAttribute("text-anchor", "start");
+        labelEdge(edge, "+= " + carried[edge.from].join(" + "));
       }
     });
+  }
+
+  // A label nearer the input than the op, where the edges into one op run close together, and on the outer side of
+  // its edge (the side its input lies on), so the labels of edges that meet at one op do not run into each other.
+  function labelEdge(edge, content) {
+    const spot = edge.shape.getPointAtLength(edge.shape.getTotalLength() * 0.4);
+    const from = nodesById[edge.from], to = nodesById[edge.to];
+    if (data.direction === "TB") {
+      const left = from.x < to.x;
+      text(data.edgeLabels, spot.x + (left ? -6 : 6), spot.y + 4, content, "edge-label")
+        .setAttribute("text-anchor", left ? "end" : "start");
+    } else {
+      text(data.edgeLabels, spot.x, spot.y + (from.y > to.y ? 15 : -6), content, "edge-label");
+    }
   }
 
   function render() {
@@ -268,7 +286,7 @@
     const s = now.info;
     return "<h2>Forward: " + escapeHtml(s.text) + "</h2>" +
       "<p>" + escapeHtml(nodesById[s.node].label) + " = " + numbersHtml(s.value) + "</p>" +
-      "<p class='shape'>" + escapeHtml(s.value.shape) + "</p>" +
+      (s.value.listing ? "" : "<p class='shape'>" + escapeHtml(s.value.shape) + "</p>") +
       (now.index === data.forward.length && data.backward.length ? "<p>Forward done. Next: backward.</p>" : "");
   }
 
@@ -324,7 +342,7 @@
     "+": [function () { zoomAtCentre(ZOOM_STEP); }],
     "=": [function () { zoomAtCentre(ZOOM_STEP); }],
     "-": [function () { zoomAtCentre(1 / ZOOM_STEP); }],
-    "0": [function () { fit(); render(); }],
+    "0": [function () { fit(true); render(); }],
   };
 
   function listenToKeys() {
@@ -339,9 +357,9 @@
   function listenToButtons() {
     const clicks = { reset: function () { go(0); }, back: function () { go(step - 1); },
                      next: function () { go(step + 1); }, "zoom-in": function () { zoomAtCentre(ZOOM_STEP); },
-                     "zoom-out": function () { zoomAtCentre(1 / ZOOM_STEP); }, fit: function () { fit(); render(); } };
+                     "zoom-out": function () { zoomAtCentre(1 / ZOOM_STEP); }, fit: function () { fit(true); render(); } };
     Object.keys(clicks).forEach(function (id) { document.getElementById(id).addEventListener("click", clicks[id]); });
-    window.addEventListener("resize", function () { if (!view.moved) fit(); render(); });
+    window.addEventListener("resize", function () { if (!view.chosen) fit(false); render(); });
   }
 
   drawLegend();
@@ -349,7 +367,7 @@
   listenToPointers();
   listenToKeys();
   listenToButtons();
-  fit();
+  fit(false);
   render();
   // #autostep=N presses "next" N times on load (a shareable link to a step)
   const wanted = /autostep=(\d+)/.exec(window.location.hash);
