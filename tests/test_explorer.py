@@ -463,4 +463,29 @@ def test_zoom_and_pan_keys_change_the_view_and_0_fits_again(browser, tmp_path, s
     page.screenshot(shots / "lecture-1400x900-zoomed-out-and-panned.png")
     page.press("0", code="Digit0", key_code=48)
     assert view() == pytest.approx(fitted)
+    page.drag((300, 400), (350, 430))  # the mouse: drag pans, the wheel zooms about the pointer
+    assert (view()["x"], view()["y"]) == (pytest.approx(fitted["x"] + 50), pytest.approx(fitted["y"] + 30))
+    page.wheel((300, 400), -200)
+    assert view()["scale"] > fitted["scale"]
     assert page.errors == []
+
+
+def test_a_large_graphs_first_step_comes_close_enough_to_read(browser, tmp_path):
+    y = tg.randn(3, requires_grad=True)
+    for _ in range(60):
+        y = y * 1.01
+    path = tmp_path / "chain.html"
+    viz.explore(y.sum(), path)
+    page = browser.open(path, width=1400, height=900)
+
+    def state():
+        return page.evaluate("JSON.parse(document.getElementById('state').textContent)")
+    overview = state()["view"]["scale"]
+    assert overview < 0.75  # the whole chain fits only at a scale too small to read
+    page.press("ArrowRight", key_code=39)
+    assert state()["view"]["scale"] == pytest.approx(0.75)
+    page.press("0", code="Digit0", key_code=48)  # the learner asks for the overview: stepping keeps it
+    page.press("ArrowRight", key_code=39)
+    assert (state()["step"], state()["view"]["scale"]) == (2, pytest.approx(overview))
+    now = page.evaluate(CHECK_STEP)
+    assert inside(now["box"], now["canvas"]) and now["hit"] and page.errors == []
