@@ -150,3 +150,13 @@ def test_bad_constructor_input():
         tg.manual_seed(-1)
     with pytest.raises(TypeError, match="numpy array"):
         tg.from_numpy([1.0])
+
+
+def test_cat_and_stack_of_nothing_and_reductions_of_nothing():
+    for join in (tg.cat, tg.stack):
+        with pytest.raises(ValueError, match="at least one tensor"):
+            join([])
+    with pytest.raises(ShapeError, match=r"Max: zero-size array.*\(input shapes \(0, 3\)\)"):
+        tg.ones(0, 3).max()
+    assert tg.ones(0, 3).max(axis=1).shape == (0,)  # no row is empty of classes: an empty result, as PyTorch's amax
+    assert np.isnan(tg.ones(0, 3).mean().item())

@@ -19,14 +19,9 @@ def lineage(op):
     return f"{type(op).__name__}(" + ", ".join(describe(p) for p in op.parents) + ")"
 
 
-def describe_with_source(tensor):
-    """describe(tensor), followed by the op that made it and that op's inputs."""
-    return describe(tensor) + (f" = {lineage(tensor.op)}" if tensor.op is not None else "")
-
-
 def check_forward(op_class, inputs, out):
     if isinstance(out, np.ndarray) and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        where = "; ".join(describe_with_source(t) for t in inputs)
+        where = "; ".join(describe(t) + (f" = {lineage(t.op)}" if t.op else "") for t in inputs)
         raise AnomalyError(f"{op_class.__name__} produced NaN/Inf in its forward pass; its inputs: {where}. "
                            f"Local rule: {op_class.rule()}")
 

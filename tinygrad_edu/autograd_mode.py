@@ -19,7 +19,6 @@ def is_grad_enabled():
 
 class _SetMode:
     """Context manager and decorator that sets one switch for the current thread and restores it on exit."""
-
     def __init__(self, switch, value):
         self.switch, self.value = switch, value
         self.entered = threading.local()  # one stack of restore tokens per thread that enters this object

@@ -19,7 +19,6 @@ from .tensor import Tensor
 
 class Function:
     """Base of every op. `apply` runs forward and, when any input requires grad, links the result into the graph."""
-
     # defaults for an op that is not (or no longer) part of a graph
     parents = ()
     needs_input_grad = ()
@@ -324,17 +323,16 @@ class Sum(Function):
         return (np.broadcast_to(grad.reshape(self.kept_shape), self.input_shape),)
 
 
-class Mean(Function):
+class Mean(Sum):
     """∂(Σᵢ aᵢ / n)/∂aⱼ = 1/n"""
     def forward(self, a, axis=None, keepdims=False):
-        out = np.mean(a, axis=axis, keepdims=keepdims)
-        self.input_shape, self.kept_shape = a.shape, _kept_shape(a.shape, axis)
+        total = super().forward(a, axis, keepdims)
         self.count = _reduced_count(a.shape, self.kept_shape)
-        return out
+        with np.errstate(divide="ignore", invalid="ignore"):  # the mean of nothing is NaN, as in numpy and PyTorch
+            return total / self.count
 
     def backward(self, grad):
-        scaled = grad.reshape(self.kept_shape) / max(self.count, 1)
-        return (np.broadcast_to(scaled, self.input_shape),)
+        return super().backward(grad / max(self.count, 1))
 
 
 class Var(Function):
@@ -380,8 +378,6 @@ class Max(Function):
     reduce = staticmethod(np.max)
 
     def forward(self, a, axis=None, keepdims=False):
-        if a.size == 0:
-            raise ShapeError(f"{type(self).__name__.lower()} of an empty tensor (shape {a.shape})")
         kept = self.reduce(a, axis=axis, keepdims=True)
         # A NaN is the maximum it propagates: over the whole tensor the NaNs share the gradient; along an axis no
         # element equals a NaN result, so its row's gradient is 0/0 = NaN. Both as PyTorch (max(), amax(dim)).
@@ -548,7 +544,6 @@ class CrossEntropy(Function):
     Takes (batch, classes) logits and integer class indices of shape (batch,), as nn.functional.cross_entropy
     checks them; the backend checks the index range as it reads the indices.
     """
-
     def forward(self, logits, target, reduction="mean"):
         probs, losses = backend.current.cross_entropy(logits, target)
         self.save_for_backward(probs, target)

@@ -38,7 +38,6 @@ class VersionCounter:
     change made through any of them is seen by all. An op notes the count of each tensor it saves for backward;
     backward refuses to run if the count moved, since the saved values are no longer those of forward.
     """
-
     value = 0  # the class's 0 until the first change gives a counter its own count
 
 
@@ -53,7 +52,6 @@ class Tensor:
     Tensors are numbered as they are made: an op's result always comes after its inputs, so that number
     orders a graph for backward (engine.topological_order).
     """
-
     __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_version_counter",
                  "_creation_index", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * t calls t.__rmul__
@@ -80,8 +78,7 @@ class Tensor:
         """The tensors this one was computed from (empty for leaves)."""
         return self.op.parents if self.op is not None else ()
 
-    @property
-    def is_leaf(self): return self.op is None
+    is_leaf = property(lambda self: self.op is None)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not is_float(self.data.dtype):
@@ -113,10 +110,7 @@ class Tensor:
     # They write into .data, so every alias of that memory sees the change, and count it on the shared version
     # counter. Under grad mode they are refused on tensors in the graph (PyTorch records them instead): write
     # `y = y + 1` there. Changing .data directly (micrograd's `p.data -= lr * p.grad.data`) is not counted.
-    @property
-    def _version(self):
-        """How many in-place changes the memory of this tensor has seen (shared with its views)."""
-        return self._version_counter.value
+    _version = property(lambda self: self._version_counter.value)  # in-place changes of this memory, by any alias
 
     def mark_modified(self):
         """Count an in-place change of .data (optimizers call this after their update)."""
@@ -186,23 +180,15 @@ class Tensor:
     ndim = property(lambda self: self.data.ndim)
     size = property(lambda self: self.data.size)
 
-    def __len__(self):
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
-
+    def __len__(self): return len(self.data)  # numpy refuses a 0-d array with a TypeError, as Python does
     def numel(self): return self.data.size
+    def numpy(self): return self.data  # shared, not copied
+    def tolist(self): return self.data.tolist()
 
     def item(self):
         if self.data.size != 1:
             raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
-
-    def numpy(self):
-        """The data as a numpy array (shared, not copied)."""
-        return self.data
-
-    def tolist(self): return self.data.tolist()
 
     def astype(self, dtype):
         """The data cast to `dtype`; an integer or bool result leaves the graph (it has no gradient)."""
@@ -217,16 +203,10 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=3,
                                prefix="tensor(")
-        extras = []
-        if self.data.dtype != float32:
-            extras.append(f"dtype={self.data.dtype}")
-        if self.op is not None:
-            extras.append(f"op={type(self.op).__name__}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.name:
-            extras.append(f"name={self.name!r}")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        extras = [f"dtype={self.data.dtype}" if self.data.dtype != float32 else "",
+                  f"op={type(self.op).__name__}" if self.op else "requires_grad=True" if self.requires_grad else "",
+                  f"name={self.name!r}" if self.name else ""]
+        return "tensor(" + ", ".join([body] + [extra for extra in extras if extra]) + ")"
 
     def __bool__(self):
         if self.data.size != 1:
@@ -408,7 +388,7 @@ def cat(tensors, axis=0):
     """Join tensors along an existing axis."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("cat needs at least one tensor")
+        raise ValueError("cat and stack need at least one tensor")
     return ops.Cat.apply(*tensors, axis=axis)
 
 
@@ -417,9 +397,6 @@ concatenate = cat
 
 def stack(tensors, axis=0):
     """Join tensors along a new axis."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack needs at least one tensor")
     return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
