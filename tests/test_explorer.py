@@ -277,6 +277,12 @@ def test_tensor_ops_get_their_gradient_in_the_graphs_names():
         None, "(∂loss/∂t0)ᵀ·x", "Σ over rows of ∂loss/∂t0"]  # x needs no gradient: None
     relu = next(t for t in view.tensors if type(t.op).__name__ == "ReLU")
     assert explain(relu, view.name, "loss")[0]["formula"] == "∂loss/∂t1 ⊙ (1 if t0 > 0 else 0)"
+    rows = tg.tensor(np.ones((2, 3)), requires_grad=True, name="rows")
+    shift = tg.tensor(np.ones(3), requires_grad=True, name="shift")
+    out = rows * shift
+    out.name = "out"
+    assert [how["formula"] for how in explain(out, lambda t: t.name, "f")] == [
+        "∂f/∂out ⊙ shift", "∂f/∂out ⊙ rows, summed back to its shape (3,)"]  # broadcasting made copies of shift
 
 
 # ---- layout --------------------------------------------------------------------------------------------------------
@@ -382,7 +388,8 @@ CHECK_STEP = """(() => {
   const box = marked[0].getBoundingClientRect();
   const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
   return {count: 1, state: state, hit: marked[0].contains(hit), window: [innerWidth, innerHeight],
-          box: [box.left, box.top, box.right, box.bottom], canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom],
+          box: [box.left, box.top, box.right, box.bottom],
+          canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom],
           panel: [panel.left, panel.top, panel.right, panel.bottom], text: document.getElementById('panel').innerText};
 })()"""
 

@@ -357,7 +357,8 @@
   function listenToButtons() {
     const clicks = { reset: function () { go(0); }, back: function () { go(step - 1); },
                      next: function () { go(step + 1); }, "zoom-in": function () { zoomAtCentre(ZOOM_STEP); },
-                     "zoom-out": function () { zoomAtCentre(1 / ZOOM_STEP); }, fit: function () { fit(true); render(); } };
+                     "zoom-out": function () { zoomAtCentre(1 / ZOOM_STEP); },
+                     fit: function () { fit(true); render(); } };
     Object.keys(clicks).forEach(function (id) { document.getElementById(id).addEventListener("click", clicks[id]); });
     window.addEventListener("resize", function () { if (!view.chosen) fit(false); render(); });
   }

@@ -73,10 +73,7 @@ def _check_graph_is_kept(view):
 
 def _nodes_and_edges(view, ids, backward, layout):
     """A node per tensor and per op, placed by graph_layout; each edge as a Bézier path; the drawing's direction."""
-    gradient_lines = {}  # the widest gradient lines each tensor shows during the backward pass, to size its box
-    for step in backward:
-        for key, lines in step["labels"].items():
-            gradient_lines[key] = max(gradient_lines.get(key, [""]), lines, key=lambda shown: max(map(text_width, shown)))
+    gradient_lines = _widest_gradient_lines(backward)
     nodes, edges = {}, []
     for tensor in view.tensors:
         tensor_id = ids[id(tensor)]
@@ -95,12 +92,26 @@ def _nodes_and_edges(view, ids, backward, layout):
     return list(nodes.values()), drawn, direction
 
 
+def _widest_gradient_lines(backward):
+    """{tensor id: the widest gradient lines it shows during the backward pass}, to size its box."""
+    widest = {}
+    for step in backward:
+        for key, lines in step["labels"].items():
+            if key not in widest or _width(lines) > _width(widest[key]):
+                widest[key] = lines
+    return widest
+
+
+def _width(lines):
+    return max(map(text_width, lines))
+
+
 def _tensor_node(view, tensor, tensor_id, gradient_lines):
     """A box of three lines (name, shape, value) and one or two more for ∂out/∂tensor when it gets one."""
     node = {"id": tensor_id, "kind": view.kind(tensor), "label": view.name(tensor), "shape": shape_text(tensor.data),
             "value": describe(tensor.data), "gradLines": len(gradient_lines or [])}
     lines = [node["label"], node["shape"], node["value"]] + (gradient_lines or [])
-    node["w"] = max(map(text_width, lines)) + 2 * PADDING
+    node["w"] = _width(lines) + 2 * PADDING
     node["h"] = len(lines) * LINE_HEIGHT + PADDING
     if tensor.op is not None:
         node["op"] = "op" + tensor_id[1:]

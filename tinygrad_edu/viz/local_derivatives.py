@@ -16,7 +16,7 @@ import numpy as np
 
 from .walk import format_number
 
-SUPERSCRIPTS = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class Operand:
@@ -85,7 +85,8 @@ def _relu_like(slope):
 
 
 def _clip(op, out, a):
-    low, high = ("−∞" if op.low is None else format_number(op.low)), ("∞" if op.high is None else format_number(op.high))
+    low = "−∞" if op.low is None else format_number(op.low)
+    high = "∞" if op.high is None else format_number(op.high)
     lowest, highest = (-np.inf if op.low is None else op.low), (np.inf if op.high is None else op.high)
     inside = (a.value >= lowest) & (a.value <= highest)
     return [Term(lambda show: f"1 if {low} ≤ {show(a)} ≤ {high} else 0", inside.astype(np.float64))]
@@ -137,7 +138,7 @@ def _cross_entropy(op, g, z, y):
 
 
 def explain(node, names, root):
-    """What the chain rule does at `node` for each input, as a list of dicts (None for an input that needs no gradient).
+    """What the chain rule does at `node`: a dict per input, None for an input that needs no gradient.
 
     names: a function from tensor to its name. Each dict has "local" (∂node/∂input with its numbers, or None when the
     op mixes elements) and "formula" (what ∂root/∂input receives, in names; the explorer adds the engine's numbers).
@@ -168,7 +169,10 @@ def _element_wise(out, operand, term, upstream, scalars):
     local = f"∂{out.name}/∂{operand.name} = {symbolic}"
     if not scalars:
         factor = f"({symbolic})" if " " in symbolic else symbolic
-        return {"local": local + ", element by element", "formula": f"{upstream} ⊙ {factor}", "value": None}
+        formula = f"{upstream} ⊙ {factor}"
+        if operand.array.shape != out.array.shape:  # broadcasting copied the input: its copies' gradients add up
+            formula += f", summed back to its shape {operand.array.shape}"
+        return {"local": local + ", element by element", "formula": formula, "value": None}
     value = np.asarray(term.value).item()
     numbers = term.formula(show_value)
     shown = format_number(value)
