@@ -69,10 +69,13 @@ def _not_aligned(x):
 
 
 def _operand_pointer(ctype, x, transposed):
-    """(pointer, transposed) for a gemm operand that is not C-contiguous, aligned and writeable: a transposed view
-    (e.g. w.T) is read through the flag as the row-major array it is a view of; other strides are copied once, and so
-    is memory not aligned to the element size, in its own layout, so that the product has the bits of an aligned one
-    (the pointer keeps a copy alive). A read-only array is read in place."""
+    """(pointer, transposed) for a gemm operand. A C-contiguous, aligned array is read in place (flags.carray is one
+    read; it also asks for writeable, so a read-only operand takes the longer line and is read in place there). A
+    transposed view (e.g. w.T) is read through the flag as the row-major array it is a view of; other strides are
+    copied once, and so is memory not aligned to the element size, in its own layout, so that the product has the
+    bits of an aligned one (the pointer keeps a copy alive)."""
+    if x.flags.carray:
+        return _from_buffer(ctype, x), transposed
     if not x.flags.c_contiguous:
         swapped = np.swapaxes(x, -1, -2)
         if swapped.flags.c_contiguous:
@@ -95,50 +98,18 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
     kernel = _GEMM.get(dtype)
     if kernel is None or b.dtype != dtype:
         raise DTypeError(f"gemm: operands must both be float32 or both float64, got {dtype} and {b.dtype}")
-    a_shape, b_shape = a.shape, b.shape
-    ndim = len(a_shape)
-    if ndim != len(b_shape) or not 2 <= ndim <= 3:
-        raise ShapeError(f"gemm: operands must both be 2-D or both 3-D, got shapes {a_shape} and {b_shape}")
-    if ndim == 2:
-        batch = 1
-        a_rows, a_cols = a_shape
-        b_rows, b_cols = b_shape
-    else:
-        batch, a_rows, a_cols = a_shape
-        b_batch, b_rows, b_cols = b_shape
-        if b_batch != batch:
-            raise ShapeError(f"gemm: batch sizes differ, shapes {a_shape} and {b_shape}")
-    M, K = (a_cols, a_rows) if trans_a else (a_rows, a_cols)
-    Kb, N = (b_cols, b_rows) if trans_b else (b_rows, b_cols)
-    if K != Kb:
-        raise ShapeError(
-            f"gemm: inner dimensions differ: op(a) is {M}x{K}, op(b) is {Kb}x{N} "
-            f"(shapes {a_shape}{'ᵀ' if trans_a else ''} and {b_shape}{'ᵀ' if trans_b else ''})")
-    out_shape = (M, N) if ndim == 2 else (batch, M, N)
+    batch, M, N, K = _product_dims(a.shape, b.shape, trans_a, trans_b)
+    out_shape = (M, N) if a.ndim == 2 else (batch, M, N)
     ctype, run = kernel
     if out is None:
-        out = np.empty(out_shape, dtype)
-        beta = 0.0
-    elif out.shape != out_shape or out.dtype != dtype:
-        raise ShapeError(f"gemm: out must be a {dtype} array of shape {out_shape}, got {out.dtype} {out.shape}")
-    elif not out.flags.carray:
-        if not out.flags.aligned:
-            raise ShapeError(f"gemm: out {_not_aligned(out)}")
-        raise ShapeError(f"gemm: out must be a writeable C-contiguous array, got a {out.shape} array with strides "
-                         f"{out.strides}, writeable={out.flags.writeable}")
+        out, beta = np.empty(out_shape, dtype), 0.0
+    else:
+        _check_out(out, out_shape, dtype)
     out_pointer = _from_buffer(ctype, out, True)
     if batch * M * N == 0:
         return out
-    # flags.carray is one read; it also asks for writeable, which an operand need not be, so a read-only operand
-    # takes the longer line, where it is read in place all the same
-    if a.flags.carray:
-        a_pointer = _from_buffer(ctype, a)
-    else:
-        a_pointer, trans_a = _operand_pointer(ctype, a, trans_a)
-    if b.flags.carray:
-        b_pointer = _from_buffer(ctype, b)
-    else:
-        b_pointer, trans_b = _operand_pointer(ctype, b, trans_b)
+    a_pointer, trans_a = _operand_pointer(ctype, a, trans_a)
+    b_pointer, trans_b = _operand_pointer(ctype, b, trans_b)
     lda, ldb = (M if trans_a else K), (K if trans_b else N)  # row lengths of the C-contiguous a and b
     status = run(trans_a, trans_b, M, N, K, alpha, a_pointer, lda, b_pointer, ldb, beta, out_pointer, N, batch,
                  M * K, K * N, M * N)
@@ -147,6 +118,34 @@ def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
             raise ValueError("gemm: out must not overlap the operands")
         raise MemoryError(f"gemm: no memory for the packing buffers of a {M}x{K} @ {K}x{N} product")
     return out
+
+
+def _product_dims(a_shape, b_shape, trans_a, trans_b):
+    """(batch, M, N, K) of op(a)·op(b) for two 2-D or two 3-D shapes; a ShapeError naming both when they do not fit."""
+    ndim = len(a_shape)
+    if ndim != len(b_shape) or not 2 <= ndim <= 3:
+        raise ShapeError(f"gemm: operands must both be 2-D or both 3-D, got shapes {a_shape} and {b_shape}")
+    if ndim == 3 and a_shape[0] != b_shape[0]:
+        raise ShapeError(f"gemm: batch sizes differ, shapes {a_shape} and {b_shape}")
+    (a_rows, a_cols), (b_rows, b_cols) = a_shape[-2:], b_shape[-2:]
+    M, K = (a_cols, a_rows) if trans_a else (a_rows, a_cols)
+    Kb, N = (b_cols, b_rows) if trans_b else (b_rows, b_cols)
+    if K != Kb:
+        raise ShapeError(
+            f"gemm: inner dimensions differ: op(a) is {M}x{K}, op(b) is {Kb}x{N} "
+            f"(shapes {a_shape}{'ᵀ' if trans_a else ''} and {b_shape}{'ᵀ' if trans_b else ''})")
+    return (a_shape[0] if ndim == 3 else 1), M, N, K
+
+
+def _check_out(out, out_shape, dtype):
+    """Refuse an `out` that C cannot write the product into in place: the product would land in a copy."""
+    if out.shape != out_shape or out.dtype != dtype:
+        raise ShapeError(f"gemm: out must be a {dtype} array of shape {out_shape}, got {out.dtype} {out.shape}")
+    if not out.flags.carray:
+        if not out.flags.aligned:
+            raise ShapeError(f"gemm: out {_not_aligned(out)}")
+        raise ShapeError(f"gemm: out must be a writeable C-contiguous array, got a {out.shape} array with strides "
+                         f"{out.strides}, writeable={out.flags.writeable}")
 
 
 # ---- layer passes ------------------------------------------------------------------------------------------
@@ -329,16 +328,7 @@ def _fused_update(rule, param, grad, states, *scalars):
         else:
             pointers.append(_from_buffer(ctype, grad.copy()))
             copied = True
-    for name, state in states:
-        if state is None:
-            pointers.append(ffi.NULL)
-            continue
-        _check_like_param(rule, name, state, param)
-        if not state.flags.carray:
-            if not state.flags.aligned:
-                raise ValueError(f"{rule}: state buffer {name} {_not_aligned(state)}")
-            raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
-        pointers.append(_from_buffer(ctype, state, True))
+    pointers += [_state_pointer(rule, ctype, name, state, param) for name, state in states]
     if copied:
         _refuse_overlap(rule, param, grad, states)
     if kernel(target.size, *pointers, *scalars):
@@ -346,6 +336,19 @@ def _fused_update(rule, param, grad, states, *scalars):
         raise ValueError(f"{rule}: buffers overlap in memory; each needs its own buffer")
     if target is not param:
         param[...] = target
+
+
+def _state_pointer(rule, ctype, name, state, param):
+    """The pointer for one optimizer state buffer, which the kernel updates in place: NULL for None; a buffer that is
+    not C-contiguous, aligned and writeable is refused by name."""
+    if state is None:
+        return ffi.NULL
+    _check_like_param(rule, name, state, param)
+    if not state.flags.carray:
+        if not state.flags.aligned:
+            raise ValueError(f"{rule}: state buffer {name} {_not_aligned(state)}")
+        raise ValueError(f"{rule}: state buffer {name} must be writeable and C-contiguous")
+    return _from_buffer(ctype, state, True)
 
 
 def sgd_step(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov, maximize,
