@@ -17,6 +17,8 @@ COMMANDS = {
     "compare": "tinygrad_edu.lab.commands.compare",
     "schedule": "tinygrad_edu.lab.commands.schedule",
     "lr-finder": "tinygrad_edu.lab.commands.lr_finder",
+    "weight-decay": "tinygrad_edu.lab.commands.weight_decay",
+    "batch-noise": "tinygrad_edu.lab.commands.batch_noise",
 }
 
 
