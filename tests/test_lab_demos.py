@@ -44,7 +44,8 @@ def test_adam_l2_follows_the_docstring_law_with_adams_averages_of_the_weight(dec
             first = beta1 * first + (1 - beta1) * w[t - 1]
             second = beta2 * second + (1 - beta2) * w[t - 1] ** 2
             mean, mean_square = first / (1 - beta1 ** t), second / (1 - beta2 ** t)
-            assert w[t] == pytest.approx(w[t - 1] - LR * mean / (np.sqrt(mean_square) + eps / lam), rel=1e-9, abs=1e-12)
+            expected = w[t - 1] - LR * mean / (np.sqrt(mean_square) + eps / lam)
+            assert w[t] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_the_weight_with_a_data_gradient_still_trains(decay):

@@ -21,7 +21,7 @@ from .. import data, optim
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import LabError
-from .plotting import finish, new_figure
+from .plotting import COLORS, finish, new_figure
 from .tables import format_table
 
 TRUE_WEIGHTS = np.array([2.0, -1.0])
@@ -135,8 +135,8 @@ class BatchNoiseResult:
         axes.contour(grid[..., 0], grid[..., 1], mean_squared_error(grid, self.X, self.y), levels=levels,
                      colors="0.75", linewidths=0.8)
         for index, (batch_size, path) in enumerate(self.paths.items()):
-            axes.plot(path[:, 0], path[:, 1], color=f"C{index}", linewidth=1.6 if batch_size == len(self.X) else 0.9,
-                      marker=".", markersize=3, label=_label(batch_size, len(self.X)))
+            axes.plot(path[:, 0], path[:, 1], color=COLORS[index % len(COLORS)], marker=".", markersize=3,
+                      linewidth=1.6 if batch_size == len(self.X) else 0.9, label=_label(batch_size, len(self.X)))
         axes.plot(*START, "ks", label="start")
         axes.plot(*self.optimum, "k*", markersize=12, label="least squares w*")
         axes.set_xlabel("w1")

@@ -26,7 +26,7 @@ from ..random import manual_seed
 from ..tensor import Tensor
 from .choices import choose
 from .init_lab import ACTIVATIONS, INITS, linear_stack
-from .plotting import finish, new_figure
+from .plotting import COLORS, finish, new_figure
 from .tables import format_table
 
 
@@ -90,8 +90,8 @@ class SymmetryResult:
             axes.set_title(f"{run.init} init: units differ by {unit_spread(run.first_layer):.3g}", fontsize="medium")
             figure.colorbar(image, ax=axes, label="weight after training")
         losses = panels[-1]
-        for run in self.runs:
-            losses.plot(run.losses, label=f"{run.init} init")
+        for index, run in enumerate(self.runs):
+            losses.plot(run.losses, label=f"{run.init} init", color=COLORS[index % len(COLORS)])
         losses.set_xlabel("Adam step (full batch)")
         losses.set_ylabel("cross-entropy")
         losses.set_title(f"training loss, {self.activation} MLP {self.architecture}", fontsize="medium")

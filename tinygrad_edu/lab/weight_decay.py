@@ -23,7 +23,7 @@ from .. import optim
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import LabError
-from .plotting import finish, new_figure
+from .plotting import COLORS, finish, legend_beside, new_figure
 from .tables import format_table
 
 # label -> optimizer over params with learning rate lr and weight-decay coefficient λ: the lecture's three cases
@@ -95,7 +95,7 @@ class WeightDecayResult:
         (log scale: Adam + L2 moves by about η whatever λ is, the decoupled rules by ηλ·w). Needs matplotlib."""
         figure, (values, moves) = new_figure(panels=2, width=6.0, height=4.5)
         for (rule, decay), weights in self.weights.items():
-            style = {**_RULE_STYLES[rule], "color": f"C{list(RULES).index(rule)}", "label": f"{rule}, λ={decay}",
+            style = {**_RULE_STYLES[rule], "color": COLORS[list(RULES).index(rule)], "label": f"{rule}, λ={decay}",
                      "linestyle": _RULE_STYLES[rule].get("linestyle", ["-", "--", "-."][self.decays.index(decay) % 3]),
                      "markevery": max(1, self.steps // 12)}
             values.plot(weights[:, 1], **style)
@@ -110,7 +110,7 @@ class WeightDecayResult:
             axes.set_ylabel(ylabel)
             axes.set_title(title, fontsize="medium")
             axes.grid(alpha=0.3)
-        values.legend(fontsize="small", loc="center right")
+        legend_beside(figure, values)
         figure.suptitle(f"a weight with no data gradient, η = {self.lr}: L2 through Adam's scaling vs decoupled decay",
                         fontsize="medium")
         return finish(figure, path)

@@ -52,7 +52,8 @@ def add_arguments(parser):
                               help="learning-rate schedule over the run (see `tinygrad-edu schedule`); "
                                    f"stepped per batch: {', '.join(_per_batch_schedules())}; plateau halves the "
                                    "rate after 3 epochs without a better validation loss")
-    optimization.add_argument("--epochs", type=positive_int, default=None, help="default 60 (10 for the image datasets)")
+    optimization.add_argument("--epochs", type=positive_int, default=None,
+                              help="default 60 (10 for the image datasets)")
     optimization.add_argument("--batch-size", type=positive_int, default=None,
                               help="default 32 (128 for the image datasets)")
     optimization.add_argument("--patience", type=int, default=None,
