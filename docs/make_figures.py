@@ -72,6 +72,17 @@ def gradcheck_output(outputs):
     outputs["gradcheck"] = "\n".join(lines)
 
 
+def lab_figures():
+    """The labs' lecture figures: the schedules as small multiples, the zero-init symmetry, L2 versus decoupled weight
+    decay, gradient noise against batch size (needs matplotlib)."""
+    from tinygrad_edu import lab
+    schedules = {name: lab.make_schedule(name, 0.1, 200) for name in lab.SCHEDULES}
+    lab.plot_schedule(schedules, 200, IMAGES / "lr_schedules.png")
+    lab.symmetry_lab().plot(IMAGES / "init_zero_symmetry.png")
+    lab.weight_decay_lab().plot(IMAGES / "weight_decay.png")
+    lab.batch_noise_lab().plot(IMAGES / "batch_noise.png")
+
+
 def screenshot(page, picture, steps):
     """A PNG of the explorer page after `steps` presses of next, when Chromium is installed."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -102,6 +113,7 @@ def main():
     lecture_figures(outputs)
     model_figures(outputs)
     gradcheck_output(outputs)
+    lab_figures()
     fill_outputs(outputs)
     print(f"wrote {', '.join(sorted(p.name for p in IMAGES.iterdir()))} and refreshed {TUTORIAL.name}")
 
