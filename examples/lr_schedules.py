@@ -1,6 +1,7 @@
 """Learning-rate schedules over 200 steps, starting from (or peaking at) 0.1: step decay, the lectures' linear
 decay η₀(1 − t/T) and exponential decay η₀e^(−t/T), cosine annealing, SGDR (cosine with warm restarts),
-cyclical rates and one-cycle — printed every 20 steps and drawn together.
+cyclical rates and one-cycle — printed every 20 steps and drawn one panel each, with the formula and whether a
+training loop steps it per epoch or per batch (the registry `train --schedule` reads too).
 
     python examples/lr_schedules.py [FIGURES_DIR]      (default figures/)
 """
