@@ -131,3 +131,22 @@ def test_comparisons_and_argmax_give_no_grad():
     np.testing.assert_array_equal((x >= 1.0).data, x.data >= 1.0)
     np.testing.assert_array_equal((x < 1.0).data, x.data < 1.0)
     np.testing.assert_array_equal(x.argmin().data, 4)
+
+
+def test_numpy_of_a_tensor_that_requires_grad_is_a_read_only_view():
+    w = tg.ones(3, requires_grad=True)
+    view = w.numpy()
+    assert np.shares_memory(view, w.data)
+    with pytest.raises(ValueError, match="read-only"):
+        view[0] = 5.0
+    assert w.detach().numpy() is w.data  # outside the graph, the array itself
+    with tg.no_grad():
+        w -= 1.0  # the way to change it
+    assert view.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_an_op_prints_as_itself_applied_to_its_inputs():
+    d = tg.tensor(1.0, requires_grad=True, name="d")
+    e = tg.tensor(2.0, requires_grad=True, name="e")
+    assert repr((d + e).op) == "Add(d, e)"
+    assert repr((d * 3).op) == "Mul(d, leaf () float32)"

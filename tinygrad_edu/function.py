@@ -40,7 +40,9 @@ class Function:
         if anomaly_enabled.get():
             anomaly.check_forward(cls, inputs, result.data)
         if result.data.base is not None:  # a view of an input's memory (reshape, transpose, slice) shares its counter
-            result._version_counter = _version_counter_of_memory(result.data, inputs) or result._version_counter
+            owners = [t for t in inputs if np.may_share_memory(result.data, t.data)]
+            if owners:
+                result._version_counter = owners[0]._version_counter
         if grad_enabled.get() and any(op.needs_input_grad):  # join the graph
             result.op, result.requires_grad, op.parents = op, True, inputs
             if op.saved:
@@ -71,25 +73,15 @@ class Function:
         """The op's local-derivative rule: the first line of its docstring."""
         return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
 
+    def __repr__(self):
+        """Add(d, e): the op and its inputs, by name where they have one."""
+        return f"{type(self).__name__}({', '.join(p.name or anomaly.describe(p) for p in self.parents)})"
+
     def free(self):
         """Drop what forward saved for backward (called after backward unless retain_graph=True). An op that saved
         nothing can be differentiated again, as in PyTorch."""
         if self.saved:
             self.saved = None
-
-    def forward(self, *arrays, **params):
-        raise NotImplementedError
-
-    def backward(self, grad):
-        raise NotImplementedError
-
-
-def _version_counter_of_memory(view, inputs):
-    """The version counter of the input whose memory `view` shares, if any."""
-    for tensor in inputs:
-        if np.may_share_memory(view, tensor.data):
-            return tensor._version_counter
-    return None
 
 
 # ---- element-wise binary ops -----------------------------------------------------------------------------

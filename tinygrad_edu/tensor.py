@@ -182,7 +182,15 @@ class Tensor:
 
     def __len__(self): return len(self.data)  # numpy refuses a 0-d array with a TypeError, as Python does
     def numel(self): return self.data.size
-    def numpy(self): return self.data  # shared, not copied
+
+    def numpy(self):
+        """The data, shared, not copied; read-only when this tensor requires grad (change it under no_grad())."""
+        if not self.requires_grad:
+            return self.data
+        view = self.data.view()
+        view.flags.writeable = False
+        return view
+
     def tolist(self): return self.data.tolist()
 
     def item(self):

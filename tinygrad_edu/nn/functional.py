@@ -102,7 +102,8 @@ def _class_target(name, logits, target):
     if logits.ndim != 2:
         raise ShapeError(f"{name}: input must be (batch, classes), got shape {logits.shape}")
     if target.dtype.kind not in "iu":
-        raise DTypeError(f"{name}: class targets must be integers, got dtype {target.dtype}")
+        raise DTypeError(f"{name}: class targets must be integers, got dtype {target.dtype} (make them with "
+                         f"dtype='int64', or y.astype('int64'))")
     if target.shape != logits.shape[:1]:
         raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape {logits.shape} "
                          f"(expected ({logits.shape[0]},))")
@@ -159,5 +160,10 @@ def cross_entropy(input, target, reduction="mean"):
         return ops.CrossEntropy.apply(input, _class_target("cross_entropy", input, target), reduction=reduction)
     if input.ndim != 2:
         raise ShapeError(f"cross_entropy: input must be (batch, classes), got shape {input.shape}")
+    target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
+    if target_shape != input.shape:  # most often class indices held as floats: say what each kind of target needs
+        raise ShapeError(f"cross_entropy: a {target_dtype} target of shape {target_shape} is neither class indices "
+                         f"(integers of shape ({input.shape[0]},): make them with dtype='int64', or y.astype('int64')) "
+                         f"nor class probabilities (floats of the input's shape {input.shape})")
     probs = _float_target("cross_entropy", input, target)
     return _reduce(-(probs * input.log_softmax(axis=1)).sum(axis=1), reduction)
