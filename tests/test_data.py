@@ -140,7 +140,10 @@ def test_load_idx_reads_every_type_raw_and_gzipped(tmp_path, dtype, code, compre
     (lambda b: b[:2] + b"\x07" + b[3:], "unknown IDX type code 0x07"),
     (lambda b: b[:6], "truncated header"),
     (lambda b: gzip.compress(b)[:-10], "corrupt or truncated gzip"),
-    (lambda b: gzip.compress(b)[:12] + b"garbage" * 5, "corrupt or truncated gzip"),
+    (lambda b: gzip.compress(b)[:-8] + bytes(8), "corrupt or truncated gzip.*incorrect data check"),
+    (lambda b: gzip.compress(b) + b"garbage", "corrupt or truncated gzip"),
+    # damage inside the deflate data inflates to bytes that are no IDX header (or to a broken stream)
+    (lambda b: gzip.compress(b)[:12] + b"garbage" * 5, "not an IDX file|corrupt or truncated gzip"),
 ])
 def test_load_idx_rejects_damaged_files(tmp_path, mangle, message):
     path = tmp_path / "bad.idx"
@@ -188,4 +191,4 @@ def test_missing_or_broken_dataset_says_what_is_expected(tmp_path):
 def test_installed_fashion_mnist_has_the_standard_shapes():
     (X_train, y_train), (X_test, y_test) = data.fashion_mnist()
     assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
-    assert np.bincount(y_train).tolist() == [6000] * 10
+    assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
