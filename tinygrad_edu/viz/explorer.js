@@ -120,19 +120,29 @@
     applyView();
   }
 
-  // When the node is not wholly in view, pan to centre it along that axis. A large graph's overview is too small to
-  // read: unless the learner chose the view, the first step comes close enough to read, and later ones follow.
-  function follow(node) {
-    if (!view.chosen && view.scale < READABLE_SCALE) {
-      view.scale = READABLE_SCALE;
-      view.x = canvas.clientWidth / 2 - node.x * view.scale;
-      view.y = canvas.clientHeight / 2 - node.y * view.scale;
-    }
-    const left = (node.x - node.w / 2) * view.scale + view.x, right = (node.x + node.w / 2) * view.scale + view.x;
-    const top = (node.y - node.h / 2) * view.scale + view.y, bottom = (node.y + node.h / 2) * view.scale + view.y;
+  // The box around the current tensor and the op that made it, when both fit in the canvas; else the tensor's.
+  function focus(node, op) {
+    const left = Math.min(node.x - node.w / 2, op.x - op.w / 2), right = Math.max(node.x + node.w / 2, op.x + op.w / 2);
+    const top = Math.min(node.y - node.h / 2, op.y - op.h / 2), bottom = Math.max(node.y + node.h / 2, op.y + op.h / 2);
+    const both = { x: (left + right) / 2, y: (top + bottom) / 2, w: right - left, h: bottom - top };
+    const fits = both.w * view.scale <= canvas.clientWidth && both.h * view.scale <= canvas.clientHeight;
+    return fits ? both : node;
+  }
+
+  // A large graph's overview is too small to read: unless the learner chose the view, a step comes that close.
+  function comeCloseToRead(node) {
+    if (view.chosen || view.scale >= READABLE_SCALE) return;
+    view.scale = READABLE_SCALE;
+    view.x = canvas.clientWidth / 2 - node.x * view.scale;
+    view.y = canvas.clientHeight / 2 - node.y * view.scale;
+  }
+
+  function follow(box) {  // when the box is not wholly in view, pan (never zoom) to centre it along that axis
+    const left = (box.x - box.w / 2) * view.scale + view.x, right = (box.x + box.w / 2) * view.scale + view.x;
+    const top = (box.y - box.h / 2) * view.scale + view.y, bottom = (box.y + box.h / 2) * view.scale + view.y;
     const width = canvas.clientWidth, height = canvas.clientHeight;
-    if (left < 0 || right > width) view.x = width / 2 - node.x * view.scale;
-    if (top < 0 || bottom > height) view.y = height / 2 - node.y * view.scale;
+    if (left < 0 || right > width) view.x = width / 2 - box.x * view.scale;
+    if (top < 0 || bottom > height) view.y = height / 2 - box.y * view.scale;
     applyView();
   }
 
@@ -255,7 +265,10 @@
     document.getElementById("panel").innerHTML = explain(now);
     document.getElementById("back").disabled = step === 0;
     document.getElementById("next").disabled = step === lastStep;
-    if (now.info) follow(nodesById[now.info.node]);
+    if (now.info) {
+      comeCloseToRead(nodesById[now.info.node]);
+      follow(focus(nodesById[now.info.node], nodesById[now.info.op]));
+    }
     writeState();
   }
 
