@@ -99,17 +99,7 @@ def _numpy_step_fn(threads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     t = [0]
 
     def step(x, y):
-        w1, b1, w2, b2, w3, b3 = params
-        h1 = np.maximum(x @ w1.T + b1, 0)
-        h2 = np.maximum(h1 @ w2.T + b2, 0)
-        z = h2 @ w3.T + b3
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(len(y)), y] -= 1
-        dz = p / len(y)
-        dh2 = (dz @ w3) * (h2 > 0)
-        dh1 = (dh2 @ w2) * (h1 > 0)
-        grads = [dh1.T @ x, dh1.sum(0), dh2.T @ h1, dh2.sum(0), dz.T @ h2, dz.sum(0)]
+        grads = _numpy_mlp_grads(params, x, y)
         t[0] += 1
         step_size = lr / (1 - betas[0] ** t[0])
         root_correction = np.sqrt(1 - betas[1] ** t[0])
@@ -123,6 +113,21 @@ def _numpy_step_fn(threads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
             denom += eps
             param -= step_size * m_i / denom
     return step
+
+
+def _numpy_mlp_grads(params, x, y):
+    """The gradients of the mean cross-entropy of the 3-layer ReLU MLP, backpropagated by hand."""
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = np.maximum(x @ w1.T + b1, 0)
+    h2 = np.maximum(h1 @ w2.T + b2, 0)
+    z = h2 @ w3.T + b3
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    dz = p / len(y)
+    dh2 = (dz @ w3) * (h2 > 0)
+    dh1 = (dh2 @ w2) * (h1 > 0)
+    return [dh1.T @ x, dh1.sum(0), dh2.T @ h1, dh2.sum(0), dz.T @ h2, dz.sum(0)]
 
 
 def _make_step(contender, threads):
@@ -301,6 +306,22 @@ def report(args):
     """The benchmark's result as Markdown lines."""
     contenders = [c for c in CONTENDERS if not c.startswith("torch") or torch_available()]
     peaks = {threads: peak_gflops(threads) for threads in args.threads}  # before any worker runs
+    lines, rates_by_run = _step_table(args, contenders)
+    lines += _thread_speedups(args, contenders, rates_by_run)
+    if None not in peaks.values():
+        lines += _floor_table(peaks, rates_by_run)
+    if not args.no_epoch:
+        lines += _epoch_lines(contenders)
+    overhead = op_overhead_us()
+    ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
+    lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward, the two taking turns): "
+              f"tinygrad_edu {ours:.2f} µs" + (f", PyTorch {theirs:.2f} µs; tinygrad_edu takes "
+                                               f"{overhead['time_ratio']:.2f} of PyTorch's time" if theirs else "")]
+    return lines
+
+
+def _step_table(args, contenders):
+    """The steps/s table (one row per batch and thread count) and the rates behind it, {(batch, threads): rates}."""
     lines = ["## MLP training step (784-256-128-10, ReLU, float32, cross-entropy, Adam)", "",
              f"Steps per second (median of {args.rounds} blocks of {args.steps} steps, the contenders taking turns "
              "block by block, each in its own process); ratios are tinygrad_edu's steps/s over the other's, the "
@@ -319,43 +340,50 @@ def report(args):
             ratios = [paired_ratio(samples[c], samples["tinygrad_edu"]) for c in contenders[1:]]
             ratios = [f"{ratio:.2f}" if ratio else "n/a" for ratio in ratios]
             lines.append(f"| {batch} | {threads} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
-    most = max(args.threads)
+    return lines, rates_by_run
+
+
+def _thread_speedups(args, contenders, rates_by_run):
+    """Each library's 1 → most threads gain (how much of a second core the machine gave), and ours in turns."""
+    lines, most = [], max(args.threads)
     for batch in args.batches:
         one, many = rates_by_run.get((batch, 1)), rates_by_run.get((batch, most))
         if one and many and most > 1:
-            # the other libraries' own gains show how much of a second core the machine gave during the run
             gains = [f"{c} {many[c] / one[c]:.2f}×" for c in contenders if one[c] and many[c]]
             lines.append(f"\nSpeed-up from 1 to {most} threads at batch {batch}: " + ", ".join(gains))
     if 1 in args.threads and most > 1:
         speedups = {batch: thread_speedup(batch, most, args.steps, args.rounds) for batch in args.batches}
         lines.append(f"\ntinygrad_edu's speed-up from 1 to {most} threads, the two taking turns block by block: " +
                      ", ".join(f"batch {b} {g:.2f}×" if g else f"batch {b} n/a" for b, g in speedups.items()))
-    if None not in peaks.values():
-        lines += ["", "The floor: the step's matrix products at this machine's arithmetic peak (bench peak, measured "
-                  "at the start), against tinygrad_edu's whole step.", "",
-                  "| batch | products, MFLOP | threads | peak GFLOP/s | products at peak, ms | tinygrad_edu's step, ms "
-                  "| floor / step |", "|---:|---:|---:|---:|---:|---:|---:|"]
-        for (batch, threads), rates in rates_by_run.items():
-            flops, step_rate = step_product_flops(batch), rates["tinygrad_edu"]
-            floor = flops / (peaks[threads] * 1e9)
-            step = f"{1e3 / step_rate:.2f} | {floor * step_rate:.0%}" if step_rate else "n/a | n/a"
-            lines.append(f"| {batch} | {flops / 1e6:.1f} | {threads} | {peaks[threads]:.1f} | {floor * 1e3:.2f} | "
-                         f"{step} |")
-    if not args.no_epoch:
-        lines += ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads; median of 3, taking turns):"]
-        samples = interleaved_samples(contenders, 128, 2, "epoch", rounds=3)
-        epochs = medians(samples)
-        for contender in contenders:
-            seconds = epochs[contender]
-            ratio = paired_ratio(samples["tinygrad_edu"], samples[contender]) if contender != "tinygrad_edu" else None
-            lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
-                         "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)") +
-                         (f" (tinygrad_edu takes {ratio:.2f} of its time)" if ratio else ""))
-    overhead = op_overhead_us()
-    ours, theirs = overhead["tinygrad_edu"], overhead["torch"]
-    lines += ["", f"Framework overhead per tiny op (chain of {CHAIN_OPS}, forward + backward, the two taking turns): "
-              f"tinygrad_edu {ours:.2f} µs" + (f", PyTorch {theirs:.2f} µs; tinygrad_edu takes "
-                                               f"{overhead['time_ratio']:.2f} of PyTorch's time" if theirs else "")]
+    return lines
+
+
+def _floor_table(peaks, rates_by_run):
+    """The step's matrix products at the machine's arithmetic peak, against our whole step."""
+    lines = ["", "The floor: the step's matrix products at this machine's arithmetic peak (bench peak, measured "
+             "at the start), against tinygrad_edu's whole step.", "",
+             "| batch | products, MFLOP | threads | peak GFLOP/s | products at peak, ms | tinygrad_edu's step, ms "
+             "| floor / step |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for (batch, threads), rates in rates_by_run.items():
+        flops, step_rate = step_product_flops(batch), rates["tinygrad_edu"]
+        floor = flops / (peaks[threads] * 1e9)
+        step = f"{1e3 / step_rate:.2f} | {floor * step_rate:.0%}" if step_rate else "n/a | n/a"
+        lines.append(f"| {batch} | {flops / 1e6:.1f} | {threads} | {peaks[threads]:.1f} | {floor * 1e3:.2f} | "
+                     f"{step} |")
+    return lines
+
+
+def _epoch_lines(contenders):
+    """One Fashion-MNIST epoch at batch 128 for every contender (n/a without the dataset)."""
+    lines = ["", "Fashion-MNIST, one epoch at batch 128 (60 000 images, 2 threads; median of 3, taking turns):"]
+    samples = interleaved_samples(contenders, 128, 2, "epoch", rounds=3)
+    epochs = medians(samples)
+    for contender in contenders:
+        seconds = epochs[contender]
+        ratio = paired_ratio(samples["tinygrad_edu"], samples[contender]) if contender != "tinygrad_edu" else None
+        lines.append(f"- {CONTENDERS[contender]}: " + (f"{seconds:.2f} s" if seconds else
+                     "n/a (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)") +
+                     (f" (tinygrad_edu takes {ratio:.2f} of its time)" if ratio else ""))
     return lines
 
 
