@@ -18,6 +18,7 @@ steps with each batch size, and measures the noise of g_B at ŵ by drawing many 
 import numpy as np
 
 from .. import data, optim
+from ..display import InlineFigure
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import LabError
@@ -85,7 +86,7 @@ def _label(batch_size, samples):
     return f"full batch (GD), B = {samples}" if batch_size == samples else f"SGD, B = {batch_size}"
 
 
-class BatchNoiseResult:
+class BatchNoiseResult(InlineFigure):
     """`paths[B]`: weights (steps + 1, 2) of SGD with batch size B (B = N: gradient descent); `noise[B]`:
     (measured, theoretical) E‖g_B − ∇L‖² at the least-squares solution `optimum`."""
 

@@ -3,6 +3,7 @@ once per optimizer, with the loss curves drawn together (as in the Adam paper's 
 import time
 
 from .. import data, nn
+from ..display import InlineFigure
 from ..nn import build_mlp
 from ..optim import lr_finder
 from ..optim.schedules import make_scheduler, steps_in_run
@@ -20,7 +21,7 @@ DEFAULT_OPTIMIZERS = [("sgd", {"lr": 0.1}), ("momentum", {"lr": 0.05}), ("adagra
 IMAGE_DATASETS = {"fashion-mnist": data.fashion_mnist, "mnist": data.mnist}
 
 
-class CompareResult:
+class CompareResult(InlineFigure):
     """`histories[label]` is the History fit() recorded for that optimizer; `seconds[label]` its training time."""
 
     def __init__(self, description, histories, seconds):

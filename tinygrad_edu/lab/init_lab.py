@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import nn
 from ..autograd_mode import no_grad
+from ..display import InlineFigure
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import LabError, choose
@@ -60,7 +61,7 @@ def diagonal(value):
     return fill
 
 
-class InitLabResult:
+class InitLabResult(InlineFigure):
     """Per-layer statistics; index 0 is the input x, index ℓ the output of block ℓ (weight_grad_norms[0] and
     weight_variances[0] are NaN: the input has no weight)."""
 

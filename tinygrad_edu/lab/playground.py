@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd_mode import no_grad
+from ..display import InlineFigure
 from ..errors import ShapeError
 from ..gradcheck import numerical_grad
 from ..tensor import Tensor
@@ -47,7 +48,7 @@ class Trajectory:
         return len(self.losses)
 
 
-class PlaygroundResult:
+class PlaygroundResult(InlineFigure):
     """What playground() returns: the test function, its settings, and one Trajectory per optimizer in `runs`."""
 
     def __init__(self, function, runs, derivative, h):

@@ -22,6 +22,7 @@ one unit each cannot draw a circle: its loss stalls where the random init's goes
 import numpy as np
 
 from .. import data, nn, optim
+from ..display import InlineFigure
 from ..random import manual_seed
 from ..tensor import Tensor
 from .choices import choose
@@ -53,7 +54,7 @@ class SymmetryRun:
         self.first_layer = first_layer                  # [W | b] of the first hidden layer after training
 
 
-class SymmetryResult:
+class SymmetryResult(InlineFigure):
     """Runs from several inits of the same model on the same data; `.table()` and `.plot(path)`."""
 
     def __init__(self, runs, architecture, activation, lr):

@@ -20,6 +20,7 @@ the fraction ηλ per step, as weight decay does for plain SGD, where L2 and dec
 import numpy as np
 
 from .. import optim
+from ..display import InlineFigure
 from ..random import generator, manual_seed
 from ..tensor import Tensor
 from .choices import LabError
@@ -58,7 +59,7 @@ def _trajectory(rule, lr, decay, X, y, steps, w0):
     return np.array(weights)
 
 
-class WeightDecayResult:
+class WeightDecayResult(InlineFigure):
     """`weights[(rule, λ)]`: array (steps + 1, 2) of [w₁, w₂]; w₂ (`zero_gradient_weight`) gets no data gradient."""
 
     def __init__(self, weights, lr, decays, w0):

@@ -1,0 +1,64 @@
+"""What Jupyter shows for the library's objects: a picture or a page under the cell instead of a bare repr.
+
+Jupyter asks an object for `_repr_png_`, `_repr_svg_`, `_repr_html_`, ... and shows the richest answer it gets;
+an answer of None means "not available", and Jupyter falls back to the next one and finally to repr(). So every
+method here returns None when what it needs is missing (matplotlib, the file), and the text stays.
+
+- `InlineFigure`: a mixin for results with a `plot(path=None)` method returning a matplotlib Figure; its
+  `_repr_png_` is that plot (the labs' results and a training History use it).
+- `ShownFile`: a path (a `str`, so open(), os.fspath() and comparisons work unchanged) that Jupyter shows as what
+  the file holds: an .svg or .png picture, or an .html page in an iframe (`viz.draw` and `viz.explore` return one).
+"""
+import html
+import io
+import os
+
+PNG_DPI = 100  # the figures' own sizes (5 in per panel) then fit a notebook column
+PAGE_HEIGHT = 640  # px of an inline HTML page: the explorer's graph, controls and step panel all fit
+
+
+def figure_png(plot):
+    """PNG bytes of the Figure that plot() returns, or None when matplotlib is missing (plot raises ImportError)."""
+    try:
+        figure = plot()
+    except ImportError:
+        return None
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=PNG_DPI)
+    return buffer.getvalue()
+
+
+class InlineFigure:
+    """Shows `self.plot()` under the cell in Jupyter; the class's text repr when matplotlib is missing."""
+
+    def _repr_png_(self):
+        return figure_png(self.plot)
+
+
+class ShownFile(str):
+    """The path of a written file, displayed in Jupyter by what it holds (chosen by its suffix).
+
+    .svg → the picture (image/svg+xml), .png → the picture (image/png), .html → the page in an iframe whose
+    `srcdoc` holds the whole page (so it runs offline and needs no server); anything else, or a file that is no
+    longer there, shows as the path.
+    """
+
+    def _read(self, suffix, mode):
+        if os.path.splitext(self)[1].lower() != suffix or not os.path.isfile(self):
+            return None
+        with open(self, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as file:
+            return file.read()
+
+    def _repr_svg_(self):
+        return self._read(".svg", "r")
+
+    def _repr_png_(self):
+        return self._read(".png", "rb")
+
+    def _repr_html_(self):
+        page = self._read(".html", "r")
+        if page is None:
+            return None
+        # quote=True: the page's own quotes and ampersands must not end the attribute early
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(os.path.basename(self))}" '
+                f'style="width: 100%; height: {PAGE_HEIGHT}px; border: 1px solid #ddd;"></iframe>')
