@@ -36,7 +36,7 @@ from tinygrad_edu.nn.module import Sequential
 from tinygrad_edu.tensor import Tensor
 
 DEFAULT_OPSET = 17
-MIN_OPSET = 13  # Softmax and LogSoftmax normalise along one axis from opset 13 on (before, over all axes from it)
+MIN_OPSET = 13  # from opset 13 on, Softmax/LogSoftmax normalise along one axis; before, over all axes from `axis` on
 BATCH_AXIS_NAME = "batch"
 
 
@@ -62,17 +62,17 @@ def _linear(graph, layer, shape):
     inputs = [graph.param_names[id(layer.weight)]]
     if layer.bias is not None:
         inputs.append(graph.param_names[id(layer.bias)])
-    return graph.node("Gemm", inputs, transB=1)
+    graph.node("Gemm", inputs, transB=1)
 
 
 def _leaky_relu(graph, layer, shape):
     """LeakyRelu: y = x if x ≥ 0 else alpha·x, with alpha = negative_slope."""
-    return graph.node("LeakyRelu", alpha=float(layer.negative_slope))
+    graph.node("LeakyRelu", alpha=float(layer.negative_slope))
 
 
 def _softmax(graph, layer, shape):
     """Softmax / LogSoftmax along `axis`, as the layer computes it (opset ≥ 13 reads axis as that one axis)."""
-    return graph.node(type(layer).__name__, axis=int(layer.axis))
+    graph.node(type(layer).__name__, axis=int(layer.axis))
 
 
 def _flatten(graph, layer, shape):
@@ -86,14 +86,16 @@ def _flatten(graph, layer, shape):
                          f"its input of shape {shape} into others, so the output has no batch axis left to keep "
                          f"dynamic: use start_dim=1, or export with dynamic_batch=False")
     if (start, end) == (1, ndim - 1):
-        return graph.node("Flatten", axis=1)
-    target = [0] * start + [-1] + list(shape[end + 1:])
-    return graph.node("Reshape", [graph.constant("shape", np.array(target, dtype=np.int64))])
+        graph.node("Flatten", axis=1)
+    else:
+        target = [0] * start + [-1] + list(shape[end + 1:])
+        graph.node("Reshape", [graph.constant("shape", np.array(target, dtype=np.int64))])
 
 
 def _elementwise(op_type):
+    """A converter for a layer that is one ONNX op applied to each element, with no attributes."""
     def convert(graph, layer, shape):
-        return graph.node(op_type)
+        graph.node(op_type)
     return convert
 
 
