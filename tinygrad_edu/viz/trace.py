@@ -3,12 +3,16 @@
 Each step is what the engine did at one node: it held the upstream gradient ∂out/∂node, applied the op's
 local-derivative rule, and sent one gradient to each input (inputs used twice add up what they receive).
 """
+import html
 import json
 
 import numpy as np
 
 from ..engine import run_backward
 from .walk import describe, walk
+
+# notebooks right-align table cells by default; formulas and gradient lists read better from the left
+TABLE_STYLE = ".tinygrad-edu-trace th, .tinygrad-edu-trace td { text-align: left; font-family: monospace; }"
 
 
 class TraceStep:
@@ -50,19 +54,38 @@ class BackwardTrace:
     def __getitem__(self, index):
         return self.steps[index]
 
+    def _header_and_rows(self):
+        """The table both __str__ and _repr_html_ show: one row of text cells per step."""
+        header = ("step", "node", "op", f"∂{self.output}/∂node", "local rule", f"adds to ∂{self.output}/∂input")
+        rows = [(str(number), step.name, step.op, describe(step.upstream), step.rule,
+                 ", ".join(f"{name} += {describe(grad)}" for name, grad in step.sent if grad is not None))
+                for number, step in enumerate(self.steps, 1)]
+        return header, rows
+
+    def _leaves(self):
+        return ", ".join(f"{name}.grad = {describe(grad)}" for name, grad in self.leaf_grads.items())
+
     def __str__(self):
-        d = f"∂{self.output}/∂node"
-        header = ("step", "node", "op", d, "local rule", f"adds to ∂{self.output}/∂input")
-        rows = [header] + [(str(number), step.name, step.op, describe(step.upstream), step.rule,
-                            ", ".join(f"{name} += {describe(grad)}" for name, grad in step.sent if grad is not None))
-                           for number, step in enumerate(self.steps, 1)]
+        header, rows = self._header_and_rows()
+        rows.insert(0, header)
         widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
         lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
         lines.insert(1, "-" * len(lines[0]))
-        leaves = ", ".join(f"{name}.grad = {describe(grad)}" for name, grad in self.leaf_grads.items())
+        leaves = self._leaves()
         return "\n".join(lines + ([f"leaves: {leaves}"] if leaves else []))
 
     __repr__ = __str__
+
+    def _repr_html_(self):
+        """The same table as HTML, for Jupyter: one row per step of the chain rule, the leaves' gradients below."""
+        header, rows = self._header_and_rows()
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        leaves = self._leaves()
+        caption = f"<caption>backward pass from {html.escape(self.output)}</caption>"
+        note = f"<p>leaves: {html.escape(leaves)}</p>" if leaves else ""
+        return (f"<style>{TABLE_STYLE}</style><table class=\"tinygrad-edu-trace\">{caption}"
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}")
 
     def to_dict(self):
         return {"output": self.output, "steps": [step.to_dict() for step in self.steps],
