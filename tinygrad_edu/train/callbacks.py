@@ -1,5 +1,8 @@
-"""Callbacks: hooks `fit` calls around training. EarlyStopping and ModelCheckpoint are the two built in."""
+"""Callbacks: hooks `fit` calls around training. EarlyStopping and ModelCheckpoint are the two built in;
+ParameterNorms records how large every weight and its gradient are, epoch by epoch."""
 import os
+
+import numpy as np
 
 from .. import checkpoint
 from .history import _mode
@@ -91,3 +94,29 @@ class ModelCheckpoint(Callback):
             checkpoint.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                              "epoch": epoch, "logs": dict(logs)}, self.last_saved)
         return False
+
+
+class ParameterNorms(Callback):
+    """Record the norm of every parameter and of its gradient, epoch by epoch (for gradient-flow plots).
+
+    The norm of a parameter θ (a weight matrix or a bias) is ‖θ‖ = √(Σᵢ θᵢ²), the Frobenius norm of a matrix.
+    After fit, `weights[name]` holds ‖θ‖ before training and after each epoch (epochs 0, 1, 2, ...), and
+    `gradients[name]` holds ‖∂L/∂θ‖ after each epoch (epochs 1, 2, ...): the gradient of the epoch's last
+    mini-batch, the one its last optimizer step used (None where that step gave θ no gradient).
+    Names are those of model.named_parameters() ("0.weight", "0.bias", "2.weight", ...).
+    """
+
+    def on_train_begin(self, model, optimizer):
+        self.weights = {name: [_norm(param.data)] for name, param in model.named_parameters()}
+        self.gradients = {name: [] for name in self.weights}
+
+    def on_epoch_end(self, epoch, logs, model, optimizer):
+        for name, param in model.named_parameters():
+            self.weights[name].append(_norm(param.data))
+            self.gradients[name].append(None if param.grad is None else _norm(param.grad.data))
+        return False
+
+
+def _norm(values):
+    """√(Σᵢ vᵢ²) in float64, whatever the parameter's dtype."""
+    return float(np.sqrt(np.sum(np.square(values, dtype=np.float64))))
