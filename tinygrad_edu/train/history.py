@@ -1,8 +1,12 @@
 """History: what `fit` measured, one value per epoch for each key (loss, accuracy, val_loss, ..., lr, time)."""
+from ..display import InlineFigure
 
 
-class History:
-    """`history["val_loss"]` is the list of per-epoch validation losses; `history.epochs` the epoch numbers."""
+class History(InlineFigure):
+    """`history["val_loss"]` is the list of per-epoch validation losses; `history.epochs` the epoch numbers.
+
+    In Jupyter a History shows its plot (the learning curves) under the cell, or its repr without matplotlib.
+    """
 
     def __init__(self):
         self.epochs = []
@@ -47,8 +51,8 @@ class History:
 
         Needs matplotlib (`pip install matplotlib`); returns the matplotlib Figure.
         """
-        try:
-            from matplotlib.figure import Figure  # a bare Figure needs no GUI backend and no pyplot state
+        try:  # a bare Figure needs no GUI backend and no pyplot state
+            from matplotlib.figure import Figure
         except ImportError as exc:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib "
                               "(or pip install 'tinygrad_edu[plot]')") from exc

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 
+from ..display import ShownFile
 from .walk import (
     KIND_COLORS,
     OP_COLOR,
@@ -108,7 +109,8 @@ def render(dot_text, fmt="svg"):
 
 
 def draw(t, path="graph.svg", **options):
-    """Write the graph of `t` to path (.svg, .png, .pdf or .dot); returns the path written.
+    """Write the graph of `t` to path (.svg, .png, .pdf or .dot); returns the path written (a ShownFile: a str, and
+    in Jupyter the picture itself).
 
     Without Graphviz `dot`, writes the DOT text next to it (graph.dot) and says how to render it.
     options go to to_dot (show_data, show_grad, max_nodes, names, backward).
@@ -128,10 +130,10 @@ def save(dot_text, path):
         if fmt != "dot":
             print(f"Graphviz `dot` was not found, so the graph was written as DOT text to {dot_path}; "
                   f"{INSTALL_HINT} and run: dot -T{fmt} {dot_path} -o {stem}.{fmt}", file=sys.stderr)
-        return dot_path
+        return ShownFile(dot_path)
     with open(path, "wb") as file:
         file.write(picture)
-    return os.fspath(path)
+    return ShownFile(os.fsdecode(path))
 
 
 class Graph:

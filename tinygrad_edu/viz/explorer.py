@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from ..display import ShownFile
 from ..errors import GraphError, TinygradEduError
 from .explorer_steps import backward_steps, forward_steps, shape_text
 from .graph_layout import place
@@ -26,7 +27,8 @@ MARGIN = 20  # px around the drawing
 
 
 def explore(t, path="graph.html", grad=None, names=None, max_nodes=200, title=None, layout="auto"):
-    """Write the explorer page for the graph of `t` to path and return the path.
+    """Write the explorer page for the graph of `t` to path and return the path (a ShownFile: a str, and in Jupyter
+    the page itself, inline).
 
     The backward pass is replayed when t requires grad (grad as in backward(); a scalar t needs none). It runs on
     a retained graph and every .grad is put back afterwards, so exploring changes nothing. After a backward the
@@ -45,7 +47,7 @@ def explore(t, path="graph.html", grad=None, names=None, max_nodes=200, title=No
             "forward": forward_steps(view, ids), "backward": backward, "viewBox": _view_box(nodes, edges)}
     with open(path, "w", encoding="utf-8") as file:
         file.write(_page(data, title or f"tinygrad_edu: the graph of {view.name(t)}"))
-    return os.fspath(path)
+    return ShownFile(os.fsdecode(path))
 
 
 def _replay_backward(t, view, ids, grad, names):
