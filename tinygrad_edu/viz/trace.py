@@ -11,8 +11,9 @@ import numpy as np
 from ..engine import run_backward
 from .walk import describe, walk
 
-# notebooks right-align table cells by default; formulas and gradient lists read better from the left
-TABLE_STYLE = ".tinygrad-edu-trace th, .tinygrad-edu-trace td { text-align: left; font-family: monospace; }"
+# notebooks right-align table cells by default (with selectors that beat a class's); formulas and gradient lists
+# read better from the left, so every cell carries its own style
+CELL_STYLE = "text-align: left; font-family: monospace"
 
 
 class TraceStep:
@@ -79,13 +80,14 @@ class BackwardTrace:
     def _repr_html_(self):
         """The same table as HTML, for Jupyter: one row per step of the chain rule, the leaves' gradients below."""
         header, rows = self._header_and_rows()
-        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        head = "".join(f'<th style="{CELL_STYLE}">{html.escape(cell)}</th>' for cell in header)
+        body = "".join("<tr>" + "".join(f'<td style="{CELL_STYLE}">{html.escape(cell)}</td>' for cell in row) + "</tr>"
+                       for row in rows)
         leaves = self._leaves()
         caption = f"<caption>backward pass from {html.escape(self.output)}</caption>"
         note = f"<p>leaves: {html.escape(leaves)}</p>" if leaves else ""
-        return (f"<style>{TABLE_STYLE}</style><table class=\"tinygrad-edu-trace\">{caption}"
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}")
+        return (f'<table class="tinygrad-edu-trace">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+                f"</table>{note}")
 
     def to_dict(self):
         return {"output": self.output, "steps": [step.to_dict() for step in self.steps],
