@@ -5,6 +5,7 @@ import os
 import numpy as np
 
 from .. import checkpoint
+from ..tensor import Tensor
 from .history import _mode
 
 
@@ -101,20 +102,61 @@ class ParameterNorms(Callback):
 
     The norm of a parameter θ (a weight matrix or a bias) is ‖θ‖ = √(Σᵢ θᵢ²), the Frobenius norm of a matrix.
     After fit, `weights[name]` holds ‖θ‖ before training and after each epoch (epochs 0, 1, 2, ...), and
-    `gradients[name]` holds ‖∂L/∂θ‖ after each epoch (epochs 1, 2, ...): the gradient of the epoch's last
-    mini-batch, the one its last optimizer step used (None where that step gave θ no gradient).
-    Names are those of model.named_parameters() ("0.weight", "0.bias", "2.weight", ...).
+    `gradients[name]` holds ‖∂L/∂θ‖ after each epoch (None where θ got no gradient). Names are those of
+    model.named_parameters() ("0.weight", "0.bias", "2.weight", ...).
+
+    Which gradient: by default the one of the epoch's last mini-batch, the one its last optimizer step used
+    (epochs 1, 2, ...). Given loss_fn and data=(X, y) (arrays), it is ∂L/∂θ of L = loss_fn(model(X), y) over all of
+    data at the weights the epoch ended with, in eval mode (no dropout): a quantity of the weights alone, not of
+    the batch order, measured before training too (epochs 0, 1, 2, ...). The .grad the optimizer holds is put back.
     """
 
+    def __init__(self, loss_fn=None, data=None):
+        if (loss_fn is None) != (data is None):
+            raise ValueError("ParameterNorms: give both loss_fn and data=(X, y) for the gradient over all of data, "
+                             "or neither for the last mini-batch's")
+        self.loss_fn, self.data = loss_fn, data
+
     def on_train_begin(self, model, optimizer):
-        self.weights = {name: [_norm(param.data)] for name, param in model.named_parameters()}
+        self.weights = {name: [] for name, _ in model.named_parameters()}
         self.gradients = {name: [] for name in self.weights}
+        self._record_weights(model)
+        if self.data is not None:
+            self._record_gradients(model)
 
     def on_epoch_end(self, epoch, logs, model, optimizer):
+        self._record_weights(model)
+        self._record_gradients(model)
+        return False
+
+    def _record_weights(self, model):
         for name, param in model.named_parameters():
             self.weights[name].append(_norm(param.data))
-            self.gradients[name].append(None if param.grad is None else _norm(param.grad.data))
-        return False
+
+    def _record_gradients(self, model):
+        if self.data is None:
+            gradients = {name: param.grad for name, param in model.named_parameters()}
+        else:
+            gradients = self._gradients_over_data(model)
+        for name, gradient in gradients.items():
+            self.gradients[name].append(None if gradient is None else _norm(gradient.data))
+
+    def _gradients_over_data(self, model):
+        """{name: ∂L/∂θ} for L over all of self.data; every .grad and the model's mode are left as they were."""
+        parameters = dict(model.named_parameters())
+        held = {name: param.grad for name, param in parameters.items()}
+        was_training = model.training
+        model.eval()
+        try:
+            for param in parameters.values():
+                param.grad = None
+            X, y = self.data
+            self.loss_fn(model(Tensor(X)), Tensor(y)).backward()
+            return {name: param.grad for name, param in parameters.items()}
+        finally:
+            for name, param in parameters.items():
+                param.grad = held[name]
+            model.train(was_training)
 
 
 def _norm(values):
