@@ -1,5 +1,4 @@
 """fit / evaluate / History / callbacks on small generated problems (each run well under a second)."""
-import builtins
 import math
 
 import numpy as np
@@ -134,15 +133,8 @@ def test_model_checkpoint_keeps_the_best_epoch(tmp_path):
     assert (tmp_path / "e1.npz").exists() and (tmp_path / "e2.npz").exists()
 
 
-def test_progress_prints_plain_lines_without_tqdm(monkeypatch, capsys):
-    real_import = builtins.__import__
-
-    def no_tqdm(name, *args, **kwargs):
-        if name.startswith("tqdm"):
-            raise ImportError("no tqdm here")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+def test_progress_prints_plain_lines_without_tqdm(hide_package, capsys):
+    hide_package("tqdm")
     model, loss_fn, optimizer, train_loader, val_loader = blobs_setup()
     train.fit(model, loss_fn, optimizer, train_loader, 3, val_loader=val_loader)
     lines = capsys.readouterr().out.splitlines()
@@ -167,15 +159,8 @@ def test_history_plot_writes_a_png(tmp_path):
     assert [axes.get_title() for axes in figure.axes] == ["loss", "accuracy"]
 
 
-def test_history_plot_without_matplotlib_says_how_to_install(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_matplotlib(name, *args, **kwargs):
-        if name.startswith("matplotlib"):
-            raise ImportError("no matplotlib here")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+def test_history_plot_without_matplotlib_says_how_to_install(hide_package):
+    hide_package("matplotlib")
     history = History()
     history.append(1, {"loss": 1.0})
     with pytest.raises(ImportError, match="pip install matplotlib"):

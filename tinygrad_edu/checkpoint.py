@@ -31,6 +31,7 @@ import zipfile
 
 import numpy as np
 
+from . import safetensors_file
 from .errors import TinygradEduError
 from .tensor import Tensor
 
@@ -114,21 +115,32 @@ def _is_key_value_pair(pair):
 
 # ---- writing -----------------------------------------------------------------------------------------------------
 def save(state, path):
-    """Write `state` (nested dicts/lists of arrays, Tensors and plain values) to `path` as an .npz, atomically.
+    """Write `state` (nested dicts/lists of arrays, Tensors and plain values) to `path` as an .npz, atomically; a path
+    ending in .safetensors gets that format instead, which holds a flat state dict (see safetensors_file.py).
 
     The file gets the mode `open(path, "w")` would give it (0o666 & ~umask), or keeps its mode when it exists;
     through a symlink the link's target is written. Values that cannot be stored raise `CheckpointError`
     before anything is written; on any failure the temporary file is removed and the old file stays as it was.
     """
+    if safetensors_file.is_safetensors_path(path):
+        content = safetensors_file.to_bytes(state, CheckpointError)
+        write_atomically(path, lambda file: file.write(content))
+        return
     arrays = {}
     tree = _encode(state, [], arrays)
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
+    write_atomically(path, lambda file: _write_archive(file, {_STRUCTURE_ENTRY: np.array(header), **arrays}))
+
+
+def write_atomically(path, write):
+    """Call write(file) on a temporary file beside `path`, flush it to disk, then rename it over `path`: readers see
+    the old file or the whole new one, never a part (the ONNX export writes its files this way too)."""
     target = _target_file(path)
     fd, temporary = _create_beside(target)
     try:
         with open(fd, "wb") as file:
             _keep_mode(target, temporary)
-            _write_archive(file, {_STRUCTURE_ENTRY: np.array(header), **arrays})
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
@@ -288,6 +300,9 @@ def load(path):
     allocating more memory than the file's size; a missing file is a `FileNotFoundError`.
     """
     path = os.fspath(path)
+    if safetensors_file.is_safetensors_path(path):
+        with open(path, "rb") as file:
+            return safetensors_file.from_bytes(file.read(), path, CheckpointError)
     try:
         return _read(path)
     except CheckpointError as exc:

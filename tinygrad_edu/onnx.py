@@ -24,12 +24,12 @@ Identity and Dropout, in float32 or float64. The file is written with the `onnx`
 `pip install 'tinygrad_edu[onnx]'`. It is imported only when `export` runs, so `import tinygrad_edu` stays free
 of it.
 """
-import os
 
 import numpy as np
 
 from tinygrad_edu import __version__
 from tinygrad_edu.autograd_mode import no_grad
+from tinygrad_edu.checkpoint import write_atomically
 from tinygrad_edu.errors import DTypeError, ShapeError, TinygradEduError
 from tinygrad_edu.nn import layers
 from tinygrad_edu.nn.module import Sequential
@@ -273,7 +273,6 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
     _check_names_free(graph, names)
     proto = _model_proto(onnx, graph, model, names, (x.shape, y.shape), x.dtype, opset_version)
     onnx.checker.check_model(proto, full_check=True)
-    data = proto.SerializeToString()  # serialised before the file is opened: a failure leaves no half-written file
-    with open(os.fspath(path), "wb") as file:
-        file.write(data)
+    data = proto.SerializeToString()
+    write_atomically(path, lambda file: file.write(data))
     return proto
