@@ -118,6 +118,18 @@ class _Progress:
             self.bar.close()
 
 
+def _train_epoch(model, loss_fn, optimizer, train_loader, val_loader, metrics, metric_fns, on_batch):
+    """One pass over train_loader, then the validation scores: the epoch's logs, with its starting lr and time."""
+    start = time.perf_counter()
+    lr = optimizer.param_groups[0]["lr"]  # the rate this epoch started with
+    model.train()
+    logs = _run_batches(model, loss_fn, train_loader, metric_fns, optimizer, on_batch)
+    if val_loader is not None:
+        logs.update({"val_" + key: value for key, value in evaluate(model, loss_fn, val_loader, metrics).items()})
+    logs.update(lr=lr, time=time.perf_counter() - start)
+    return logs
+
+
 def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, scheduler=None,
         metrics=("accuracy",), callbacks=(), progress=True, scheduler_step="epoch"):
     """Train for `epochs` epochs and return a History of per-epoch loss, metrics, val_*, lr and time.
@@ -141,13 +153,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
         callback.on_train_begin(model, optimizer)
     try:
         for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
-            lr = optimizer.param_groups[0]["lr"]  # the rate this epoch started with
-            model.train()
-            logs = _run_batches(model, loss_fn, train_loader, metric_fns, optimizer, on_batch)
-            if val_loader is not None:
-                logs.update({"val_" + key: value for key, value in evaluate(model, loss_fn, val_loader, metrics).items()})
-            logs.update(lr=lr, time=time.perf_counter() - start)
+            logs = _train_epoch(model, loss_fn, optimizer, train_loader, val_loader, metrics, metric_fns, on_batch)
             history.append(epoch, logs)
             if scheduler is not None and scheduler_step == "epoch":
                 _step_scheduler(scheduler, logs)
