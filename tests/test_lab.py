@@ -447,8 +447,9 @@ def test_playground_command_tables_show_the_optimizer_state(capsys):
 
 
 def test_playground_command_reports_an_unknown_optimizer(capsys):
-    assert cli.main(["playground", "--optimizers", "adamx", "--steps", "2"]) == 1
-    assert "unknown optimizer 'adamx'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["playground", "--optimizers", "adamx", "--steps", "2"])
+    assert exit_info.value.code == 2 and "--optimizers: adamx: unknown optimizer 'adamx'" in capsys.readouterr().err
 
 
 def test_lab_commands_write_their_figures(tmp_path, capsys):

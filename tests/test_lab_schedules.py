@@ -106,8 +106,8 @@ def test_steps_in_run_counts_batches_for_per_batch_schedules_only():
 def test_train_steps_each_schedule_as_often_as_its_unit_says(name):
     model, loss_fn, _, train_loader, _ = blobs_setup()
     epochs, batches = 3, len(train_loader)
-    args = argparse.Namespace(optimizer="sgd", lr=LR, dataset="blobs", weight_decay=0.0, schedule=name)
-    optimizer, scheduler, unit = train_command.build_optimizer(args, model.parameters(), batches, epochs)
+    config = {"optimizer": "sgd", "lr": LR, "weight_decay": 0.0, "schedule": name, "epochs": epochs}
+    optimizer, scheduler, unit = train_command.build_optimizer(config, model.parameters(), batches)
     history = train.fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=scheduler, scheduler_step=unit,
                         progress=False)
     steps_per_epoch = batches if SCHEDULES[name].unit == "batch" else 1
@@ -126,10 +126,26 @@ def test_bad_names_and_step_counts_are_clear_errors():
     assert lab.schedule_values(lab.make_schedule("Cosine", LR, 3), 3)[0] == LR  # names are case-insensitive
 
 
-def test_cli_rejects_a_count_below_one(capsys):
+@pytest.mark.parametrize("command", [["train"], ["compare"], ["schedule", "--steps"]])
+def test_cli_rejects_a_run_of_no_steps_before_any_scheduler_sees_it(command, capsys):
+    option = command[-1] if len(command) > 1 else "--epochs"
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["train", "--epochs", "0"])
-    assert exit_info.value.code == 2 and "expected a positive integer, got '0'" in capsys.readouterr().err
+        cli.main([*command[:1], option, "0"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and f"{option} must be a positive integer, got 0" in err and "T_max" not in err
+
+
+@pytest.mark.parametrize("steps, rows", [(100, 11), (70, 11), (40, 5), (101, 11), (7, 11), (1, 3)])
+def test_schedule_table_rows_are_evenly_spaced_and_end_at_the_last_step(steps, rows, capsys):
+    assert cli.main(["schedule", "--steps", str(steps), "--rows", str(rows), "--names", "cosine"]) == 0
+    shown = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
+    gaps = np.diff(shown)
+    assert shown[0] == 0 and shown[-1] == steps - 1 and len(shown) <= rows
+    assert len(set(gaps[:-1])) <= 1 and (len(gaps) == 0 or 0 < gaps[-1] <= gaps[0])  # one stride, a shorter last
+    if steps <= rows:
+        assert shown == list(range(steps))
+    elif (steps - 1) % (rows - 1) == 0:
+        assert len(shown) == rows  # a stride that divides the run uses every row
 
 
 @pytest.mark.parametrize("name", ["sgdr", "cyclic", "linear", "exponential"])

@@ -145,8 +145,8 @@ def test_summary_lists_layers_shapes_and_parameter_counts(capsys):
     assert [(r.name, r.layer, r.output_shape, r.params) for r in result.rows] == [
         ("0", "Linear", (5, 8), 4 * 8 + 8), ("1", "ReLU", (5, 8), 0), ("2", "Linear", (5, 3), 8 * 3 + 3)]
     assert result.total_params == result.trainable_params == 67 == model.num_parameters()
-    printed = capsys.readouterr().out
-    assert "total params: 67" in printed and "(5, 3)" in printed
+    assert capsys.readouterr().out == ""  # returned, not printed: a REPL shows the table once, as its repr
+    assert repr(result) == str(result) and "total params: 67" in repr(result) and "(5, 3)" in repr(result)
     assert "forward" not in model[0].__dict__  # the recording wrapper is gone again
 
 

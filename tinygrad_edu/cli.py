@@ -2,12 +2,16 @@
 
 A subcommand module has a `HELP` line, `add_arguments(parser)` and `run(args) -> exit code`. Adding one is
 one line in COMMANDS; its module is imported when the parser is built, so keep its top-level imports light.
+Its arguments take their types from cli_args, so every bad value is refused while parsing, in one line.
 """
 import argparse
 import importlib
+import os
+import re
 import sys
 
 from . import __version__
+from .cli_args import CommandError
 from .errors import TinygradEduError
 
 COMMANDS = {
@@ -20,31 +24,101 @@ COMMANDS = {
     "weight-decay": "tinygrad_edu.lab.commands.weight_decay",
     "batch-noise": "tinygrad_edu.lab.commands.batch_noise",
 }
+INTERRUPTED = 130  # the status a shell reports for a program stopped by Ctrl-C (128 + SIGINT)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line: `tinygrad-edu train: error: --epochs must be ..., got 0`."""
+
+    def error(self, message):
+        # argparse writes "argument --epochs: must be ..."; a cli_args message reads on from the option's name
+        named = re.match(r"argument (\S+): (.*)", message, re.DOTALL)
+        if named:
+            option, text = named.groups()
+            message = f"{option} {text}" if text.startswith("must ") else f"{option}: {text}"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Each option's help ends with "(default: X)" when its default is a value. An option whose default is
+    worked out later (None: it depends on the dataset, the optimizer, ...) states it in its help text instead,
+    in the same words; a switch (default False) says what it turns on."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if any(action.default is nothing for nothing in (None, False, argparse.SUPPRESS)) or "(default" in text:
+            return text
+        value = action.default
+        shown = " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        return f"{text} (default: {shown.replace('%', '%%')})"  # argparse %-formats help texts
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="tinygrad-edu",
-                                     description="tinygrad_edu: train small networks, inspect autograd, learn backprop.")
+    parser = Parser(prog="tinygrad-edu",
+                    description="tinygrad_edu: train small networks, inspect autograd, learn backprop.")
     parser.add_argument("--version", action="version", version=f"tinygrad_edu {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
         subparser = subcommands.add_parser(name, help=module.HELP, description=module.__doc__,
-                                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                           formatter_class=DefaultsFormatter)
         module.add_arguments(subparser)
+        subparser.add_argument("--debug", action="store_true",
+                               help="when the command fails, show the Python traceback instead of one line")
         subparser.set_defaults(run=module.run)
     return parser
 
 
 def main(argv=None):
-    """Run the command line `argv` (default sys.argv[1:]); returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    """Run the command line `argv` (default sys.argv[1:]) and return the exit status: 0 done, 1 the command could
+    not do its work, 2 bad arguments (refused while parsing with SystemExit(2), as argparse does), 130 Ctrl-C.
+    Every failure is one line on stderr that names the problem; --debug shows the traceback instead."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return _run(args)
+    except BrokenPipeError:
+        # the reader went away (`tinygrad-edu playground --table | head`): stop quietly, and point stdout at
+        # /dev/null so that the interpreter's last flush of the unread output cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args):
+    """args.run(args), with every failure but a broken pipe turned into one line on stderr."""
     try:
         return args.run(args) or 0
-    except (TinygradEduError, FileNotFoundError) as exc:  # bad input or a missing dataset: the message says it all
-        print(f"tinygrad-edu {args.command}: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        raise
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        _say(args.command, "interrupted (Ctrl-C) before the command finished; nothing more was written")
+        return INTERRUPTED
+    except CommandError as exc:
+        if args.debug:
+            raise
+        _say(args.command, str(exc))
+        return exc.exit_status
+    except Exception as exc:  # a command line reports any failure in one line; --debug shows the traceback
+        if args.debug:
+            raise
+        _say(args.command, _describe(exc))
         return 1
+
+
+def _describe(exc):
+    """The message of a failure: the library's own errors and missing files speak for themselves; anything else
+    is named by its type, with the way to see where it came from."""
+    if isinstance(exc, MemoryError):
+        return "out of memory; choose smaller sizes (--debug shows where it happened)"
+    if isinstance(exc, (TinygradEduError, OSError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc} (--debug shows the traceback)"
+
+
+def _say(command, message):
+    print(f"tinygrad-edu {command}: error: {message}", file=sys.stderr)

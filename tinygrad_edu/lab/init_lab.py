@@ -87,22 +87,29 @@ class InitLabResult(InlineFigure):
         return _ratios(self.grad_variances[:-1], self.grad_variances[1:])
 
     def table(self):
-        """One row per layer; layers of unequal widths add the width, D(W) and the gradient's variance and ratio."""
+        """One row per layer; layers of unequal widths add the width, D(W) and the gradient's variance and ratio.
+        Layer 0, the input, has no weight and no layer before it: those cells are "–"."""
         unequal = len(set(self.widths)) > 1
         columns = [("layer", "d", range(len(self.variances)))]
         if unequal:
-            columns += [("width", "d", self.widths), ("D(W)", ".3e", self.weight_variances)]
-        columns += [("D(h)", ".3e", self.variances), ("D(h)/D(h_prev)", ".3f", [math.nan, *self.variance_ratios])]
+            columns += [("width", "d", self.widths), ("D(W)", ".3e", _after_input(self.weight_variances[1:]))]
+        columns += [("D(h)", ".3e", self.variances),
+                    ("D(h)/D(h_prev)", ".3f", _after_input(self.variance_ratios))]
         if unequal:
             columns += [("D(dL/dh)", ".3e", self.grad_variances),
-                        ("D(dL/dh_prev)/D(dL/dh)", ".3f", [math.nan, *self.grad_variance_ratios])]
-        columns += [("|dL/dh|", ".3e", self.grad_norms), ("|dL/dW|", ".3e", self.weight_grad_norms)]
+                        ("D(dL/dh_prev)/D(dL/dh)", ".3f", _after_input(self.grad_variance_ratios))]
+        columns += [("|dL/dh|", ".3e", self.grad_norms), ("|dL/dW|", ".3e", _after_input(self.weight_grad_norms[1:]))]
         headers, formats, values = zip(*columns)
         return f"{self.label}\n" + format_table(headers, zip(*values), formats)
 
     def plot(self, path=None):
         """Variance and gradient norms per layer (log scale); see plot_init_lab to overlay several runs."""
         return plot_init_lab([self], path)
+
+
+def _after_input(values):
+    """A column of layers 1 … depth with an empty cell (None, shown as "–") for layer 0, the input."""
+    return [None, *values]
 
 
 def _ratios(numerators, denominators):

@@ -24,7 +24,7 @@ from .functions import get_function
 from .optimizer_state import state_columns
 from .optimizers import resolve, spec_list, unique_labels
 from .plotting import finish, fit_y_axis, legend_beside, new_figure, run_style, titled
-from .tables import format_table
+from .tables import MISSING, format_table
 
 DERIVATIVES = ("autograd", "forward")
 
@@ -80,18 +80,22 @@ class PlaygroundResult(InlineFigure):
         return format_table(headers, rows, formats)
 
     def summary(self):
-        """One line per optimizer: steps taken, where it ended, f there and (when known) the distance to the minimum."""
+        """One line per optimizer: steps taken, where it ended, f there and the distance to the minimum; a function
+        without a minimum (the saddle) shows "–" there, and a note under the table says why."""
         minimum = self.function.minimum
         headers = ["optimizer", "steps", "final point", "f(final)", "distance to minimum"]
         rows = []
         for label, run in self.runs.items():
             end = run.points[-1]
             with np.errstate(over="ignore"):  # a diverged run is simply infinitely far away
-                distance = float(np.linalg.norm(end - np.array(minimum))) if minimum is not None else float("nan")
+                distance = float(np.linalg.norm(end - np.array(minimum))) if minimum is not None else None
             point = "(" + ", ".join(f"{value:.4g}" for value in end) + ")"
             name = label + (" (diverged)" if run.diverged else "")
             rows.append((name, len(run) - 1, point, run.losses[-1], distance))
-        return format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
+        table = format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
+        if minimum is None:
+            table += f"\n{MISSING} {self.function.name} (f = {self.function.formula}) has no minimum to measure a distance to"
+        return table
 
     def plot(self, path=None):
         """Left: the paths over the contour of f (the curve of f in 1-D). Right: loss per step (clipped, and said

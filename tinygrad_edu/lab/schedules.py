@@ -10,7 +10,8 @@ from .. import optim
 from ..creation import zeros
 from ..optim.schedules import SCHEDULES, make_scheduler
 from .choices import LabError, choose
-from .plotting import finish, legend_beside, new_figure, new_grid
+from .plotting import COLORS, finish, legend_beside, new_figure, new_grid
+from .tables import format_table, spaced_rows
 
 _lr = optim.lr_scheduler
 
@@ -60,14 +61,36 @@ def _panel_title(label):
 
 
 def plot_lr_finder(result, path=None):
-    """Loss against learning rate (log scale) from optim.lr_finder, with its suggested rate marked. Needs matplotlib."""
+    """Loss against learning rate (log scale) from optim.lr_finder: every step's batch loss, faint, and the smoothed
+    loss the suggestion is read from, with the suggested rate marked on it. Needs matplotlib."""
     figure, (axes,) = new_figure(width=6.0)
-    axes.plot(result.lrs, result.losses)
-    axes.axvline(result.suggested_lr, color="C3", linestyle="--", label=f"suggested lr {result.suggested_lr:.2g}")
+    axes.plot(result.lrs, result.losses, color=COLORS[0], alpha=0.35, linewidth=1.0, label="loss of each batch")
+    axes.plot(result.lrs, result.smoothed_losses, color=COLORS[0], linewidth=2.0, label="smoothed loss")
+    suggested = result.lrs.index(result.suggested_lr)
+    axes.axvline(result.suggested_lr, color=COLORS[3], linestyle="--", linewidth=1.0)
+    axes.plot(result.suggested_lr, result.smoothed_losses[suggested], "o", color=COLORS[3],
+              label=f"suggested lr {result.suggested_lr:.2g}:\nsteepest descent of\nthe smoothed loss")
     axes.set_xscale("log")
     axes.set_xlabel("learning rate")
     axes.set_ylabel("training loss")
-    axes.set_title("LR range test", fontsize="medium")
+    axes.set_title("LR range test" + (" (stopped when the loss diverged)" if result.diverged else ""),
+                   fontsize="medium")
     axes.grid(alpha=0.3)
     legend_beside(figure, axes)
     return finish(figure, path)
+
+
+def lr_finder_report(result, rows=11):
+    """The LR range test as text: lr, batch loss and smoothed loss at `rows` evenly spaced steps, then the suggested
+    rate and the rule of thumb. The lr-finder command and examples/lr_finder.py both print this, so one setup
+    gives one suggestion wherever it is run."""
+    shown = spaced_rows(len(result.lrs), rows)
+    table = format_table(["lr", "loss", "smoothed"],
+                         [(result.lrs[i], result.losses[i], result.smoothed_losses[i]) for i in shown],
+                         [".3g", ".4f", ".4f"])
+    stopped = ", stopped early: the loss diverged" if result.diverged else ""
+    lowest = result.lowest_loss_lr
+    sweep = f"{len(result.lrs)} steps from lr {result.lrs[0]:.3g} to {result.lrs[-1]:.3g}{stopped}"
+    suggestion = f"suggested learning rate: {result.suggested_lr:.3g} (where the smoothed loss falls fastest)"
+    rule = f"lowest smoothed loss at lr {lowest:.3g}; a tenth of it, {lowest / 10:.2g}, is the cautious rule of thumb"
+    return f"{table}\n{sweep}\n{suggestion}\n{rule}"

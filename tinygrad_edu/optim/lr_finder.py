@@ -1,14 +1,30 @@
 """The learning-rate range test: train briefly while the rate grows exponentially, and watch the loss."""
 import math
-from typing import List, NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 
-class LRFinderResult(NamedTuple):
-    lrs: List[float]
-    losses: List[float]
+@dataclass(frozen=True)
+class LRFinderResult:
+    """What lr_finder measured: the rate and the batch loss of every step, the exponentially smoothed loss the
+    suggestion is read from, the suggested rate, and whether the sweep stopped early because the loss diverged.
+
+    Unpacks to its three main values: `lrs, losses, suggested_lr = lr_finder(...)`.
+    """
+    lrs: list[float]
+    losses: list[float]
     suggested_lr: float
+    smoothed_losses: list[float]
+    diverged: bool
+
+    def __iter__(self):
+        return iter((self.lrs, self.losses, self.suggested_lr))
+
+    @property
+    def lowest_loss_lr(self):
+        """The rate at the lowest smoothed loss; a tenth of it is the cautious rule of thumb for training."""
+        return self.lrs[int(np.argmin(self.smoothed_losses))]
 
 
 def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num_steps=100, smoothing=0.05,
@@ -21,8 +37,10 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
     diverge_factor × the best loss seen. Afterwards the parameters, the optimizer state and the learning
     rates are restored, so training can start from the same point with the chosen rate.
 
-    Returns (lrs, losses, suggested_lr): suggested_lr is where the exponentially smoothed loss falls fastest
-    per unit of log(lr) — a rate that is still clearly making progress, somewhat below the point of divergence.
+    Returns an LRFinderResult: suggested_lr is where the smoothed loss s falls fastest per unit of log(lr), with
+    s₀ = loss₀ and sᵢ = smoothing·lossᵢ + (1 − smoothing)·sᵢ₋₁ — a rate that is still clearly making progress,
+    somewhat below the point of divergence. The smoothing averages over about 1/smoothing steps, so s lags the
+    raw losses by about as many steps: read the suggestion on the smoothed curve, not on the raw one.
     """
     if not 0 < start_lr < end_lr:
         raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
@@ -31,7 +49,7 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
     params = [p for group in optimizer.param_groups for p in group["params"]]
     saved_weights = [p.data.copy() for p in params]
     saved_optimizer = optimizer.state_dict()
-    lrs, losses = [], []
+    lrs, losses, diverged = [], [], False
     try:
         batches = _cycle(loader)
         for lr in np.geomspace(start_lr, end_lr, num_steps):
@@ -45,7 +63,8 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
             value = float(loss.item())
             lrs.append(float(lr))
             losses.append(value)
-            if not math.isfinite(value) or value > diverge_factor * min(losses):
+            diverged = not math.isfinite(value) or value > diverge_factor * min(losses)
+            if diverged:
                 break
     finally:
         for param, weights in zip(params, saved_weights):
@@ -53,7 +72,8 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
             param.mark_modified()
         optimizer.load_state_dict(saved_optimizer)
         optimizer.zero_grad()
-    return LRFinderResult(lrs, losses, _steepest_descent(lrs, losses, smoothing))
+    smoothed = smooth(losses, smoothing)
+    return LRFinderResult(lrs, losses, _steepest_descent(lrs, smoothed), smoothed, diverged)
 
 
 def _cycle(loader):
@@ -67,14 +87,20 @@ def _cycle(loader):
             raise ValueError("lr_finder: the loader yielded no batches")
 
 
-def _steepest_descent(lrs, losses, smoothing):
-    """The lr where the exponentially smoothed loss decreases fastest against log(lr)."""
-    if len(losses) < 3:
-        return lrs[0]
+def smooth(losses, smoothing):
+    """The exponential moving average s₀ = loss₀, sᵢ = smoothing·lossᵢ + (1 − smoothing)·sᵢ₋₁ (inf from the first
+    non-finite loss on)."""
     smoothed, average = [], losses[0]
     for value in losses:
         average = smoothing * value + (1 - smoothing) * average if math.isfinite(value) else math.inf
         smoothed.append(average)
+    return smoothed
+
+
+def _steepest_descent(lrs, smoothed):
+    """The lr where the smoothed loss decreases fastest against log(lr)."""
+    if len(smoothed) < 3:
+        return lrs[0]
     slopes = np.gradient(np.array(smoothed), np.log(lrs))
     slopes[~np.isfinite(slopes)] = np.inf
     return lrs[int(np.argmin(slopes))]

@@ -1,8 +1,9 @@
 """Train an MLP classifier on a generated 2-D dataset (spirals by default) or on Fashion-MNIST/MNIST,
 print train/validation (and test) accuracy, and optionally save the checkpoint and the learning curves."""
-import argparse
+import inspect
 import time
 
+from .. import cli_args
 from ..optim.schedules import SCHEDULES
 
 HELP = "train an MLP on spirals (default), moons, circles, blobs, xor, fashion-mnist or mnist"
@@ -10,6 +11,7 @@ HELP = "train an MLP on spirals (default), moons, circles, blobs, xor, fashion-m
 GENERATED = ("spirals", "moons", "circles", "blobs", "xor")
 IDX_DATASETS = ("fashion-mnist", "mnist")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
+MIN_SAMPLES = 10  # a generated dataset split 80/20 keeps a few points of every class on both sides
 # name -> (optim class, extra keyword arguments, default learning rate)
 OPTIMIZERS = {
     "sgd": ("SGD", {}, 0.1),
@@ -31,64 +33,53 @@ DATASET_DEFAULTS = {
 
 def add_arguments(parser):
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", choices=GENERATED + IDX_DATASETS, default="spirals")
-    data.add_argument("--data-root", default=None,
+    data.add_argument("--dataset", choices=GENERATED + IDX_DATASETS, default="spirals", help="what to learn")
+    data.add_argument("--data-root", type=cli_args.existing_directory, default=None, metavar="DIR",
                       help="directory of the IDX files (default: /usr/share/datasets/<dataset>)")
-    data.add_argument("--samples", type=int, default=1500, help="size of a generated dataset")
-    data.add_argument("--noise", type=float, default=None, help="noise of a generated dataset (its own default if unset)")
-    data.add_argument("--val-fraction", type=float, default=0.2, help="share of the training data held out for validation")
+    data.add_argument("--samples", type=cli_args.at_least(MIN_SAMPLES), default=1500, metavar="N",
+                      help="size of a generated dataset")
+    data.add_argument("--noise", type=cli_args.non_negative_float, default=None,
+                      help="noise of a generated dataset (default: the dataset's own, e.g. 0.2 for spirals)")
+    data.add_argument("--val-fraction", type=cli_args.fraction, default=0.2,
+                      help="share of the training data held out for validation")
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=layer_sizes, default=None,
-                       help="hidden layer sizes, comma separated (default 64,64; 256,128 for the image datasets)")
-    model.add_argument("--activation", choices=ACTIVATIONS, default="relu")
+    model.add_argument("--hidden", type=cli_args.layer_sizes, default=None, metavar="N1,N2,...",
+                       help="hidden layer sizes (default: 64,64; 256,128 for the image datasets)")
+    model.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="activation of the hidden layers")
     model.add_argument("--init", choices=("auto", "lecun", "xavier", "he"), default="auto",
                        help="weight initialisation; auto = he for relu-like, xavier for tanh/sigmoid")
-    model.add_argument("--dropout", type=float, default=0.0, help="dropout probability after each hidden layer")
+    model.add_argument("--dropout", type=cli_args.probability, default=0.0,
+                       help="dropout probability after each hidden layer")
     optimization = parser.add_argument_group("optimization")
-    optimization.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    optimization.add_argument("--lr", type=float, default=None, help="learning rate (default depends on the optimizer)")
-    optimization.add_argument("--weight-decay", type=float, default=0.0)
+    optimization.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="the update rule")
+    optimization.add_argument("--lr", type=cli_args.positive_float, default=None,
+                              help="learning rate (default: the optimizer's, e.g. 0.01 for adam; a tenth of it "
+                                   "for the image datasets)")
+    optimization.add_argument("--weight-decay", type=cli_args.non_negative_float, default=0.0,
+                              help="weight decay λ of the optimizer")
     optimization.add_argument("--schedule", choices=["none", *SCHEDULES, "plateau"], default="cosine",
                               help="learning-rate schedule over the run (see `tinygrad-edu schedule`); "
                                    f"stepped per batch: {', '.join(_per_batch_schedules())}; plateau halves the "
                                    "rate after 3 epochs without a better validation loss")
-    optimization.add_argument("--epochs", type=positive_int, default=None,
-                              help="default 60 (10 for the image datasets)")
-    optimization.add_argument("--batch-size", type=positive_int, default=None,
-                              help="default 32 (128 for the image datasets)")
-    optimization.add_argument("--patience", type=int, default=None,
-                              help="stop early after this many epochs without a better validation loss")
+    optimization.add_argument("--epochs", type=cli_args.positive_int, default=None,
+                              help="passes over the training data (default: 60; 10 for the image datasets)")
+    optimization.add_argument("--batch-size", type=cli_args.positive_int, default=None,
+                              help="samples per update (default: 32; 128 for the image datasets)")
+    optimization.add_argument("--patience", type=cli_args.positive_int, default=None,
+                              help="stop early after this many epochs without a better validation loss "
+                                   "(default: never)")
     output = parser.add_argument_group("output")
-    output.add_argument("--seed", type=int, default=0)
-    output.add_argument("--save", default=None, metavar="PATH", help="write the checkpoint (.npz) here")
-    output.add_argument("--plot", default=None, metavar="PATH", help="write the loss/accuracy curves (.png) here")
+    output.add_argument("--seed", type=cli_args.non_negative_int, default=0,
+                        help="seed of the data, the initial weights and the batch order")
+    output.add_argument("--save", type=cli_args.output_file, default=None, metavar="PATH",
+                        help="write the checkpoint (.npz) here: weights, optimizer state, the settings used, history")
+    output.add_argument("--plot", type=cli_args.figure_file, default=None, metavar="PATH",
+                        help="write the loss/accuracy curves (.png) here (needs matplotlib)")
     output.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
 
 
 def _per_batch_schedules():
     return [name for name, schedule in SCHEDULES.items() if schedule.unit == "batch"]
-
-
-def positive_int(text):
-    """argparse type of a count (epochs, steps, batch size): an int >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def layer_sizes(text):
-    """"256,128" -> [256, 128] (argparse type of --hidden)."""
-    try:
-        sizes = [int(size) for size in text.split(",") if size.strip()]
-    except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive layer sizes like 64,64, got {text!r}")
-    return sizes
 
 
 def load_dataset(args):
@@ -105,70 +96,125 @@ def load_dataset(args):
     return train, val, test
 
 
-def build_optimizer(args, parameters, steps_per_epoch, epochs):
-    """The optimizer, its learning-rate scheduler (None for --schedule none) and when to step it: after every
-    "epoch" or every "batch", as the schedule's registry entry says (plateau: per epoch, given the val loss)."""
+def check_arguments(args):
+    """What the types cannot see alone: --noise only for the generated datasets that have noise, and matplotlib
+    for --plot, both before any data is loaded."""
+    if args.noise is not None and "noise" not in _generator_defaults(args.dataset):
+        noisy = [name for name in GENERATED if "noise" in _generator_defaults(name)]
+        raise cli_args.UsageError(f"--noise applies to {', '.join(noisy)}; {args.dataset} has no noise setting")
+    if args.plot is not None:
+        cli_args.require_matplotlib("--plot")
+
+
+def _generator_defaults(dataset):
+    """{parameter: default} of a generated dataset's function ({} for an image dataset)."""
+    from ..data.datasets import GENERATED as GENERATORS
+    if dataset not in GENERATORS:
+        return {}
+    return {name: parameter.default for name, parameter in inspect.signature(GENERATORS[dataset]).parameters.items()}
+
+
+def run_config(args, n_features, n_classes, n_samples):
+    """The settings the run uses, every default resolved: what --save records as "config", from which
+    nn.build_mlp(config["sizes"], config["activation"], config["init"], config["dropout"]) rebuilds the model."""
+    defaults = DATASET_DEFAULTS[_kind(args)]
+    hidden = args.hidden if args.hidden is not None else defaults["hidden"]
+    noise = args.noise if args.noise is not None else _generator_defaults(args.dataset).get("noise")
+    return {"dataset": args.dataset, "data_root": _data_root(args), "samples": n_samples, "noise": noise,
+            "val_fraction": args.val_fraction, "sizes": [n_features, *hidden, n_classes],
+            "activation": args.activation, "init": args.init, "dropout": args.dropout, "optimizer": args.optimizer,
+            "lr": args.lr if args.lr is not None else OPTIMIZERS[args.optimizer][2] * defaults["lr_scale"],
+            "weight_decay": args.weight_decay, "schedule": args.schedule,
+            "epochs": args.epochs if args.epochs is not None else defaults["epochs"],
+            "batch_size": args.batch_size if args.batch_size is not None else defaults["batch_size"],
+            "patience": args.patience, "seed": args.seed}
+
+
+def _data_root(args):
+    """The directory the image dataset was read from (None for a generated one)."""
+    from ..data import idx
+    if args.dataset in GENERATED:
+        return None
+    default = idx.FASHION_MNIST_ROOT if args.dataset == "fashion-mnist" else idx.MNIST_ROOT
+    return args.data_root if args.data_root is not None else default
+
+
+def build_optimizer(config, parameters, steps_per_epoch):
+    """The optimizer of config["optimizer"] with config["lr"] and config["weight_decay"], its learning-rate
+    scheduler (None for schedule "none") over config["epochs"], and when to step it: after every "epoch" or every
+    "batch", as the schedule's registry entry says (plateau: per epoch, given the validation loss)."""
     from .. import optim
     from ..optim import schedules
-    class_name, options, default_lr = OPTIMIZERS[args.optimizer]
-    lr = args.lr if args.lr is not None else default_lr * DATASET_DEFAULTS[_kind(args)]["lr_scale"]
-    optimizer = getattr(optim, class_name)(parameters, lr=lr, weight_decay=args.weight_decay, **options)
-    if args.schedule == "none":
+    class_name, options, _ = OPTIMIZERS[config["optimizer"]]
+    optimizer = getattr(optim, class_name)(parameters, lr=config["lr"], weight_decay=config["weight_decay"],
+                                           **options)
+    schedule = config["schedule"]
+    if schedule == "none":
         return optimizer, None, "epoch"
-    if args.schedule == "plateau":
+    if schedule == "plateau":
         return optimizer, optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), "epoch"
-    steps = schedules.steps_in_run(args.schedule, epochs, steps_per_epoch)
-    scheduler = schedules.make_scheduler(args.schedule, optimizer, steps)
-    return optimizer, scheduler, schedules.SCHEDULES[args.schedule].unit
+    steps = schedules.steps_in_run(schedule, config["epochs"], steps_per_epoch)
+    return optimizer, schedules.make_scheduler(schedule, optimizer, steps), schedules.SCHEDULES[schedule].unit
 
 
 def _kind(args):
     return "generated" if args.dataset in GENERATED else "idx"
 
 
-def _settings(args):
-    defaults = DATASET_DEFAULTS[_kind(args)]
-    hidden_sizes = args.hidden if args.hidden is not None else defaults["hidden"]
-    epochs = args.epochs if args.epochs is not None else defaults["epochs"]
-    batch_size = args.batch_size if args.batch_size is not None else defaults["batch_size"]
-    return hidden_sizes, epochs, batch_size
-
-
 def run(args):
-    from .. import checkpoint, data, nn, random
-    from . import EarlyStopping, evaluate, fit
-    hidden_sizes, epochs, batch_size = _settings(args)
+    from .. import data, nn, random
+    check_arguments(args)
     random.manual_seed(args.seed)
     (X_train, y_train), (X_val, y_val), test = load_dataset(args)
     n_classes = int(max(y_train.max(), y_val.max())) + 1
-    model = nn.build_mlp([X_train.shape[1], *hidden_sizes, n_classes], args.activation, args.init, args.dropout)
-    train_loader = data.DataLoader((X_train, y_train), batch_size, shuffle=True, seed=args.seed)
+    config = run_config(args, X_train.shape[1], n_classes, len(X_train) + len(X_val))
+    cli_args.check_network_fits(config["sizes"], config["batch_size"], f"the MLP {_architecture(config)}",
+                                "choose smaller --hidden sizes")
+    model = nn.build_mlp(config["sizes"], config["activation"], config["init"], config["dropout"])
+    train_loader = data.DataLoader((X_train, y_train), config["batch_size"], shuffle=True, seed=args.seed)
     val_loader = data.DataLoader((X_val, y_val), 1024)
-    optimizer, scheduler, scheduler_step = build_optimizer(args, model.parameters(), len(train_loader), epochs)
-    loss_fn = nn.CrossEntropyLoss()
-    architecture = "-".join(str(n) for n in [X_train.shape[1], *hidden_sizes, n_classes])
-    print(f"{args.dataset}: {len(X_train)} train / {len(X_val)} val samples; MLP {architecture} {args.activation}, "
-          f"{model.num_parameters():,} parameters; {args.optimizer}, {args.schedule} schedule, {epochs} epochs")
-
-    callbacks = [EarlyStopping(patience=args.patience)] if args.patience else []
-    start = time.perf_counter()
-    history = fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=val_loader, scheduler=scheduler,
-                  callbacks=callbacks, progress=not args.no_progress, scheduler_step=scheduler_step)
-    seconds = time.perf_counter() - start
-
-    results = {"train": evaluate(model, loss_fn, data.DataLoader((X_train, y_train), 1024)),
-               "val": evaluate(model, loss_fn, val_loader)}
-    if test is not None:
-        results["test"] = evaluate(model, loss_fn, data.DataLoader(test, 1024))
+    print(f"{args.dataset}: {len(X_train)} train / {len(X_val)} val samples; MLP {_architecture(config)} "
+          f"{args.activation}, {model.num_parameters():,} parameters; {args.optimizer}, {args.schedule} schedule, "
+          f"{config['epochs']} epochs")
+    optimizer, history, seconds = _train(model, config, train_loader, val_loader, progress=not args.no_progress)
+    results = _evaluate(model, {"train": (X_train, y_train), "val": (X_val, y_val), "test": test})
     print(f"trained {len(history)} epochs in {seconds:.1f}s")
     print("  ".join(f"{split} accuracy {scores['accuracy']:.4f}" for split, scores in results.items()))
+    _write_outputs(args, model, optimizer, config, history, results)
+    return 0
 
+
+def _architecture(config):
+    return "-".join(map(str, config["sizes"]))
+
+
+def _train(model, config, train_loader, val_loader, progress):
+    """fit() as the config says; returns (optimizer, History, seconds)."""
+    from .. import nn
+    from . import EarlyStopping, fit
+    optimizer, scheduler, scheduler_step = build_optimizer(config, model.parameters(), len(train_loader))
+    callbacks = [EarlyStopping(patience=config["patience"])] if config["patience"] else []
+    start = time.perf_counter()
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train_loader, config["epochs"], val_loader=val_loader,
+                  scheduler=scheduler, callbacks=callbacks, progress=progress, scheduler_step=scheduler_step)
+    return optimizer, history, time.perf_counter() - start
+
+
+def _evaluate(model, splits):
+    """{split: {"loss", "accuracy"}} for every split given as (X, y); a split given as None is left out."""
+    from .. import data, nn
+    from . import evaluate
+    return {name: evaluate(model, nn.CrossEntropyLoss(), data.DataLoader(arrays, 1024))
+            for name, arrays in splits.items() if arrays is not None}
+
+
+def _write_outputs(args, model, optimizer, config, history, results):
+    """The checkpoint (--save) and the curves (--plot); their paths were checked before training."""
+    from .. import checkpoint
     if args.save:
-        config = {key: value for key, value in vars(args).items() if key != "run"}
         checkpoint.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": config,
                          "history": history.to_dict(), "results": results}, args.save)
         print(f"checkpoint written to {args.save}")
     if args.plot:
         history.plot(args.plot)
         print(f"curves written to {args.plot}")
-    return 0

@@ -61,7 +61,8 @@ SummaryRow = namedtuple("SummaryRow", ["name", "layer", "output_shape", "params"
 
 
 class Summary:
-    """A model's layers in call order with output shapes and parameter counts; prints as a table."""
+    """A model's layers in call order with output shapes and parameter counts; its str and repr are the table, so
+    a REPL shows it once and print(summary) prints it."""
 
     def __init__(self, rows, total_params, trainable_params):
         self.rows = rows
@@ -81,7 +82,8 @@ class Summary:
 
 
 def summary(model, input_shape, dtype="float32"):
-    """Run `model` once on zeros of input_shape (batch axis included, e.g. (1, 784)); print and return a Summary.
+    """Run `model` once on zeros of input_shape (batch axis included, e.g. (1, 784)) and return a Summary, which
+    shows as the table: `viz.summary(model, (1, 784))` at a prompt, `print(viz.summary(...))` in a script.
 
     A row per layer call: the innermost modules (and any module with parameters of its own), in the order
     they ran, with the shape they returned and the number of parameters they hold.
@@ -98,9 +100,7 @@ def summary(model, input_shape, dtype="float32"):
         for _, module in wrapped:
             module.__dict__.pop("forward", None)  # back to the class's forward
     parameters = list(model.parameters())
-    result = Summary(rows, sum(p.size for p in parameters), sum(p.size for p in parameters if p.requires_grad))
-    print(result)
-    return result
+    return Summary(rows, sum(p.size for p in parameters), sum(p.size for p in parameters if p.requires_grad))
 
 
 def _record_calls(name, module, rows):
