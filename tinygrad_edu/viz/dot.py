@@ -31,21 +31,26 @@ KIND_STYLES = {  # how a kind looks besides its colour: parameters bold, constan
     "const": 'style="filled,dashed"',
     "result": 'style="filled"',
 }
+DIRECTIONS = ("LR", "TB")  # Graphviz rankdir values: left to right, top to bottom
 INSTALL_HINT = "install Graphviz (e.g. `apt install graphviz` or `conda install graphviz`)"
 
 
-def to_dot(t, show_data=True, show_grad=True, max_nodes=150, names=None, backward=False):
+def to_dot(t, show_data=True, show_grad=True, max_nodes=150, names=None, backward=False, direction="LR"):
     """Graphviz DOT text of the graph that computed `t`; beyond max_nodes tensors the far end is summarised.
 
     show_grad: label every tensor that holds a gradient with ∂t/∂tensor ("∂f/∂c = 6").
     backward: first run t.backward() inside tg.retain_grads(), so every node holds ∂t/∂node (skipped when
     t.grad is set, i.e. such a backward already ran; an error says what to do when the graph cannot).
     names: optional {name: tensor} for tensors without a .name, e.g. dict(model.named_parameters()).
+    direction: "LR" draws the forward pass left to right (as on the slides), "TB" top to bottom, which keeps a
+    long chain such as an MLP's loss narrow enough for a notebook column.
     """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, got {direction!r}")
     if backward:
         backward_for_picture(t, names)
     view = walk(t, max_nodes, names)
-    lines = ["digraph tinygrad_edu {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
+    lines = ["digraph tinygrad_edu {", f"  rankdir={direction};", '  node [fontname="Helvetica", fontsize=10];',
              '  edge [color="#555555", arrowsize=0.7];']
     for position, tensor in enumerate(view.tensors):
         kind = view.kind(tensor)
@@ -113,7 +118,7 @@ def draw(t, path="graph.svg", **options):
     in Jupyter the picture itself).
 
     Without Graphviz `dot`, writes the DOT text next to it (graph.dot) and says how to render it.
-    options go to to_dot (show_data, show_grad, max_nodes, names, backward).
+    options go to to_dot (show_data, show_grad, max_nodes, names, backward, direction).
     """
     return save(to_dot(t, **options), path)
 
