@@ -7,7 +7,8 @@
 - `plot_schedule`, `make_schedule`, `lr_range_test`, `plot_lr_finder`: learning-rate schedules and the LR range test;
 - `plot_decision_regions`: what a 2-D classifier predicts over the plane;
 - `weight_decay_lab`: L2 through Adam's scaling versus decoupled weight decay (AdamW), on a zero-gradient weight;
-- `batch_noise_lab`: full-batch GD and mini-batch SGD paths on one loss surface, gradient noise against batch size.
+- `batch_noise_lab`: full-batch GD and mini-batch SGD paths on one loss surface, gradient noise against batch size;
+- `training_page`: an offline HTML page that replays MLPs training on a 2-D dataset, epoch by epoch.
 """
 from .batch_noise import BatchNoiseResult, batch_noise_lab
 from .choices import LabError
@@ -20,6 +21,7 @@ from .plotting import save_figure
 from .regions import plot_decision_regions
 from .schedules import SCHEDULES, make_schedule, plot_lr_finder, plot_schedule, schedule_values
 from .symmetry import SymmetryResult, symmetry_lab, unit_spread
+from .training_page import TrainingPage, training_page
 from .weight_decay import WeightDecayResult, weight_decay_lab
 
 __all__ = ["LabError", "FUNCTIONS", "TestFunction", "get_function", "playground", "PlaygroundResult", "Trajectory",
@@ -27,4 +29,5 @@ __all__ = ["LabError", "FUNCTIONS", "TestFunction", "get_function", "playground"
            "ACTIVATIONS", "INITS", "compare_optimizers", "CompareResult", "DEFAULT_OPTIMIZERS", "Task",
            "lr_range_test", "SCHEDULES", "make_schedule", "schedule_values", "plot_schedule", "plot_lr_finder",
            "save_figure", "plot_decision_regions", "symmetry_lab", "SymmetryResult", "unit_spread",
-           "weight_decay_lab", "WeightDecayResult", "batch_noise_lab", "BatchNoiseResult"]
+           "weight_decay_lab", "WeightDecayResult", "batch_noise_lab", "BatchNoiseResult", "training_page",
+           "TrainingPage"]
