@@ -4,13 +4,12 @@ import importlib
 import subprocess
 import sys
 
-import numpy as np
 import pytest
+from test_data import write_mnist_like
 
 import tinygrad_edu as tg
 from tinygrad_edu import cli, data, nn, train
 from tinygrad_edu.train import command as train_command
-from test_data import write_mnist_like
 
 FAST = ["--epochs", "3", "--samples", "300", "--no-progress"]
 
@@ -192,26 +191,10 @@ def test_help_gives_every_option_a_text_and_each_default_once_in_words(command, 
         assert action.option_strings[-1] in text
 
 
-def run_module(*argv, **options):
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", *argv], capture_output=True, text=True, timeout=120,
-                          **options)
-
-
 def test_python_dash_m_runs_the_same_command():
-    result = run_module("train", "--help")
+    result = subprocess.run([sys.executable, "-m", "tinygrad_edu", "train", "--help"], capture_output=True, text=True,
+                            timeout=120, check=False)
     assert result.returncode == 0 and "--dataset" in result.stdout and "fashion-mnist" in result.stdout
-
-
-@pytest.mark.parametrize("argv, status, message", [
-    (["train", "--batch-size", "0"], 2, "tinygrad-edu train: error: --batch-size must be a positive integer, got 0"),
-    (["lr-finder", "--start-lr", "1", "--end-lr", "0.5"], 2,
-     "tinygrad-edu lr-finder: error: --start-lr must be below --end-lr, got 1 and 0.5"),
-    (["train", "--dataset", "mnist", "--data-root", "."], 1, "tinygrad-edu train: error: MNIST: "),
-])
-def test_exit_codes_end_to_end(argv, status, message):
-    result = run_module(*argv)
-    assert result.returncode == status and result.stdout == ""
-    assert result.stderr.startswith(message) and "Traceback" not in result.stderr
 
 
 def test_a_closed_pipe_ends_the_command_quietly():

@@ -61,6 +61,17 @@ def test_the_table_adds_width_and_gradient_variance_columns_only_when_widths_dif
     assert "width" not in equal[1].split()
 
 
+@pytest.mark.parametrize("widths", [None, [16, 8, 4]])
+def test_the_input_row_leaves_what_it_has_no_value_for_empty(widths):
+    """Layer 0 is the input x: it has no weight and no layer before it, so D(W), the ratios and |dL/dW| are "–"."""
+    result = lab.init_lab(depth=3, width=8, activation="relu", init="he", batch=16, widths=widths)
+    header, input_row, *layers = [line.split() for line in result.table().splitlines()[1:]]
+    empty = {name for name, cell in zip(header, input_row) if cell == "–"}
+    assert empty == {name for name in header if name in ("D(W)", "|dL/dW|") or ")/D(" in name}  # and the ratios
+    assert all("–" not in row and "nan" not in row for row in layers) and "nan" not in input_row
+    assert float(input_row[header.index("D(h)")]) == pytest.approx(result.variances[0], rel=1e-3)
+
+
 @pytest.mark.parametrize("widths", [[8], [8, 0, 4], [8, 2.5]])
 def test_bad_widths_name_the_values(widths):
     with pytest.raises(lab.LabError, match=re.escape(f"got {widths}")):

@@ -148,6 +148,22 @@ def test_a_diverging_run_stops_and_says_so():
     assert "(diverged)" in lab.playground("gd:lr=0.1", steps=100).summary()
 
 
+@pytest.mark.parametrize("name", sorted(lab.FUNCTIONS))
+def test_the_summary_measures_the_distance_to_a_minimum_or_says_there_is_none(name):
+    result = lab.playground(["gd:lr=0.01", "adam:lr=0.1"], function=name, steps=5)
+    lines = result.summary().splitlines()
+    rows, note = lines[1:1 + len(result.runs)], lines[1 + len(result.runs):]
+    test = lab.get_function(name)
+    if test.minimum is None:
+        assert all(row.split()[-1] == "–" for row in rows) and "nan" not in result.summary()
+        assert note == [f"– {name} (f = {test.formula}) has no minimum to measure a distance to"]
+    else:
+        distances = [float(row.split()[-1]) for row in rows]
+        ends = [run.points[-1] for run in result.runs.values()]
+        np.testing.assert_allclose(distances, [np.linalg.norm(end - test.minimum) for end in ends], rtol=1e-3)
+        assert note == []
+
+
 def test_two_dimensional_step_table_and_summary():
     result = lab.playground(["gd:lr=0.5", "adam:lr=0.5"], function="quadratic", steps=40)
     lines = result.table(steps=[0, 1, 40], digits=2).splitlines()
@@ -423,6 +439,42 @@ def test_lr_range_test_sweeps_geometrically_and_suggests_a_rate_inside_the_sweep
     ratios = np.array(result.lrs[1:]) / np.array(result.lrs[:-1])
     np.testing.assert_allclose(ratios, ratios[0])
     assert 1e-4 <= result.suggested_lr <= 1.0
+
+
+def test_the_lr_finder_reads_its_suggestion_from_the_smoothed_loss_and_draws_it_there():
+    pytest.importorskip("matplotlib")
+    result = lab.lr_range_test(samples=300, num_steps=40)
+    smoothed, average = [], result.losses[0]
+    for loss in result.losses:  # the exponential moving average with the finder's smoothing 0.05
+        average = 0.05 * loss + 0.95 * average
+        smoothed.append(average)
+    np.testing.assert_allclose(result.smoothed_losses, smoothed)
+    steepest = int(np.argmin(np.gradient(np.array(smoothed), np.log(result.lrs))))
+    assert result.suggested_lr == result.lrs[steepest]
+    assert result.lowest_loss_lr == result.lrs[int(np.argmin(smoothed))]
+    axes = lab.plot_lr_finder(result).axes[0]
+    curves = {line.get_label(): line for line in axes.get_lines()}
+    np.testing.assert_allclose(curves["loss of each batch"].get_ydata(), result.losses)
+    np.testing.assert_allclose(curves["smoothed loss"].get_ydata(), smoothed)
+    marker = next(line for label, line in curves.items() if label.startswith("suggested lr"))
+    assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (result.suggested_lr, smoothed[steepest])
+
+
+def test_the_lr_finder_command_and_example_run_one_test_with_one_report(capsys):
+    """The lr-finder command's defaults are lab.lr_range_test's, which examples/lr_finder.py calls with no
+    arguments, and both print lab.schedules.lr_finder_report: one setup, one suggested rate."""
+    import inspect
+
+    from tinygrad_edu.lab.schedules import lr_finder_report
+    defaults = {name: parameter.default for name, parameter in inspect.signature(lab.lr_range_test).parameters.items()}
+    parsed = vars(cli.build_parser().parse_args(["lr-finder"]))
+    for option in ("dataset", "samples", "hidden", "batch_size", "seed", "data_root", "start_lr", "end_lr",
+                   "num_steps", "optimizer"):
+        assert parsed[option] == defaults[option], option
+    assert cli.main(["lr-finder", "--samples", "300", "--num-steps", "30"]) == 0
+    report = lr_finder_report(lab.lr_range_test(samples=300, num_steps=30))
+    assert capsys.readouterr().out == report + "\n"
+    assert "suggested learning rate: " in report and "a tenth of it" in report
 
 
 # ---- the subcommands -------------------------------------------------------------------------------------

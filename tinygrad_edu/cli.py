@@ -54,10 +54,12 @@ class DefaultsFormatter(argparse.HelpFormatter):
 
 
 def build_parser():
+    """The parser of the whole command line; `parser.commands[name]` is the parser of one subcommand."""
     parser = Parser(prog="tinygrad-edu",
                     description="tinygrad_edu: train small networks, inspect autograd, learn backprop.")
     parser.add_argument("--version", action="version", version=f"tinygrad_edu {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = {}
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
         subparser = subcommands.add_parser(name, help=module.HELP, description=module.__doc__,
@@ -66,6 +68,7 @@ def build_parser():
         subparser.add_argument("--debug", action="store_true",
                                help="when the command fails, show the Python traceback instead of one line")
         subparser.set_defaults(run=module.run)
+        parser.commands[name] = subparser
     return parser
 
 
@@ -75,7 +78,9 @@ def main(argv=None):
     Every failure is one line on stderr that names the problem; --debug shows the traceback instead."""
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the subcommand's parser, so the message names the command
+            parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command is None:
             parser.print_help()
             return 2
@@ -113,8 +118,11 @@ def _run(args):
 def _describe(exc):
     """The message of a failure: the library's own errors and missing files speak for themselves; anything else
     is named by its type, with the way to see where it came from."""
+    from .data.idx import DatasetNotFoundError
     if isinstance(exc, MemoryError):
         return "out of memory; choose smaller sizes (--debug shows where it happened)"
+    if isinstance(exc, DatasetNotFoundError):
+        return f"{exc} (on the command line: --data-root DIR)"
     if isinstance(exc, (TinygradEduError, OSError)):
         return str(exc)
     return f"{type(exc).__name__}: {exc} (--debug shows the traceback)"

@@ -31,36 +31,27 @@ class UsageError(CommandError):
 
 
 # ---- numbers -----------------------------------------------------------------------------------------------------
-def _integer_type(lowest, description):
-    """An argparse type accepting the integers >= lowest; `description` completes "must be ..."."""
+def _number_type(convert, description, accepts):
+    """An argparse type: convert(text) (int or float) when accepts(value), else "must be <description>, got ..."."""
     def parse(text):
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {description}, got {text!r}") from None
-        if value < lowest:
-            raise argparse.ArgumentTypeError(f"must be {description}, got {value}")
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(f"must be {description}, got {text}")
         return value
     parse.__name__ = description  # argparse names the type in a few of its own messages
     return parse
 
 
 def _float_type(description, accepts):
-    """An argparse type accepting the finite floats x with accepts(x); nan and ±inf never pass."""
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {description}, got {text!r}") from None
-        if not (math.isfinite(value) and accepts(value)):
-            raise argparse.ArgumentTypeError(f"must be {description}, got {text}")
-        return value
-    parse.__name__ = description
-    return parse
+    """An argparse type of the finite floats x with accepts(x): nan and ±inf never pass."""
+    return _number_type(float, description, lambda value: math.isfinite(value) and accepts(value))
 
 
-positive_int = _integer_type(1, "a positive integer")
-non_negative_int = _integer_type(0, "an integer >= 0")
+positive_int = _number_type(int, "a positive integer", lambda value: value >= 1)
+non_negative_int = _number_type(int, "an integer >= 0", lambda value: value >= 0)
 finite_float = _float_type("a finite number", lambda value: True)
 positive_float = _float_type("a finite number > 0", lambda value: value > 0)
 non_negative_float = _float_type("a finite number >= 0", lambda value: value >= 0)
@@ -70,7 +61,7 @@ fraction = _float_type("a fraction in (0, 1)", lambda value: 0 < value < 1)  # b
 
 def at_least(lowest):
     """An argparse type of the integers >= lowest, e.g. at_least(10) for the samples a train/val split needs."""
-    return _integer_type(lowest, f"an integer >= {lowest}")
+    return _number_type(int, f"an integer >= {lowest}", lambda value: value >= lowest)
 
 
 def sizes(count=1, example="64,64"):
