@@ -8,6 +8,8 @@
 - `plot_decision_regions`: what a 2-D classifier predicts over the plane;
 - `weight_decay_lab`: L2 through Adam's scaling versus decoupled weight decay (AdamW), on a zero-gradient weight;
 - `batch_noise_lab`: full-batch GD and mini-batch SGD paths on one loss surface, gradient noise against batch size;
+- `playground_page`: the playground as an offline HTML page, with sliders for η, β₁, β₂ and the step over runs
+  precomputed on a grid;
 - `training_page`: an offline HTML page that replays MLPs training on a 2-D dataset, epoch by epoch.
 """
 from .batch_noise import BatchNoiseResult, batch_noise_lab
@@ -17,6 +19,7 @@ from .functions import FUNCTIONS, TestFunction, get_function
 from .init_lab import ACTIVATIONS, INITS, InitLabResult, diagonal, init_lab, linear_chain, plot_init_lab
 from .optimizers import optimizer_classes, resolve
 from .playground import PlaygroundResult, Trajectory, playground
+from .playground_page import playground_page
 from .plotting import save_figure
 from .regions import plot_decision_regions
 from .schedules import SCHEDULES, make_schedule, plot_lr_finder, plot_schedule, schedule_values
@@ -30,4 +33,4 @@ __all__ = ["LabError", "FUNCTIONS", "TestFunction", "get_function", "playground"
            "lr_range_test", "SCHEDULES", "make_schedule", "schedule_values", "plot_schedule", "plot_lr_finder",
            "save_figure", "plot_decision_regions", "symmetry_lab", "SymmetryResult", "unit_spread",
            "weight_decay_lab", "WeightDecayResult", "batch_noise_lab", "BatchNoiseResult", "training_page",
-           "TrainingPage"]
+           "TrainingPage", "playground_page"]
