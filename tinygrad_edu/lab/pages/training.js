@@ -23,9 +23,12 @@
     return index;
   }
 
+  // style "fixed": digits after the point; "precision": digits in all (a table column's width); else as short as
+  // the digits allow (0.01, not 0.01000)
   function format(value, digits, style) {
     if (value === null || value === undefined) return "–";
-    return style === "fixed" ? value.toFixed(digits) : Number(value.toPrecision(digits)).toString();
+    if (style === "fixed") return value.toFixed(digits);
+    return style === "precision" ? value.toPrecision(digits) : Number(value.toPrecision(digits)).toString();
   }
 
   // ---- decision regions ----------------------------------------------------------------------------------------
@@ -239,8 +242,9 @@
       `<tr><th scope="row"><i class="legend-line" style="border-color:${LAYER_COLORS[l % 8]}"></i>` +
       `${layerName(l)}</th>` +
       `<td>${layer.shape[0]} × ${layer.shape[1]}</td>` +
-      `<td data-layer="${l}" data-quantity="weight">${format(run.weights[l][i], 4)}</td>` +
-      `<td data-layer="${l}" data-quantity="gradient">${format(run.gradients[l][i], 4)}</td></tr>`).join("");
+      `<td data-layer="${l}" data-quantity="weight">${format(run.weights[l][i], 4, "precision")}</td>` +
+      `<td data-layer="${l}" data-quantity="gradient">${format(run.gradients[l][i], 4, "precision")}</td></tr>`)
+      .join("");
     const s = run.settings;
     const decay = s.weight_decay ? `, weight decay ${s.weight_decay}` : "";
     const schedule = s.schedule === "none" ? "constant rate" : `${s.schedule} schedule`;
