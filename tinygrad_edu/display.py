@@ -61,4 +61,4 @@ class ShownFile(str):
             return None
         # quote=True: the page's own quotes and ampersands must not end the attribute early
         return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(os.path.basename(self))}" '
-                f'style="width: 100%; height: {PAGE_HEIGHT}px; border: 1px solid #ddd;"></iframe>')
+                f'style="width: 100%; height: {PAGE_HEIGHT}px; border: 1px solid #ddd; box-sizing: border-box"></iframe>')
