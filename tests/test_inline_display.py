@@ -235,15 +235,6 @@ def test_a_plot_error_other_than_a_missing_matplotlib_is_not_hidden():
 
 
 # ---- in a real browser ----------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    reason = cdp.missing()
-    if reason:
-        pytest.skip(reason)
-    with cdp.start_browser(tmp_path_factory.mktemp("chromium-profile")) as started:
-        yield started
-
-
 FRAME_STATE = """(() => {
   const frame = document.querySelector('iframe');
   const inner = frame.contentDocument;
@@ -252,26 +243,35 @@ FRAME_STATE = """(() => {
           progress: inner.getElementById('progress').textContent, frame: [box.width, box.height],
           canvas: inner.getElementById('canvas').getBoundingClientRect().height};
 })()"""
+NEXT = "document.querySelector('iframe').contentDocument.getElementById('next').click()"
 
 
-@pytest.mark.parametrize("make", GRAPHS)
-def test_the_inline_explorer_runs_inside_a_notebook_page(browser, tmp_path, make):
-    root, names = make()
-    host = tmp_path / "notebook.html"  # an output area about as wide as a notebook's
-    host.write_text(f'<!DOCTYPE html><html><body><div style="width: 900px">'
-                    f"{viz.explore(root, tmp_path / 'page.html', names=names)._repr_html_()}</div></body></html>",
-                    encoding="utf-8")
-    page = browser.open(host, width=1000, height=900)
-    start = page.evaluate(FRAME_STATE)
-    assert start["errors"] == [] and start["state"]["phase"] == "start"
-    assert start["frame"] == [900, display.PAGE_HEIGHT] and start["canvas"] > display.PAGE_HEIGHT / 3
-    for _ in range(3):
-        page.evaluate("document.querySelector('iframe').contentDocument.getElementById('next').click()")
-    after = page.evaluate(FRAME_STATE)
-    assert after["errors"] == [] and after["state"]["step"] == 3 and after["progress"] != start["progress"]
-    assert page.errors == []
-    screenshots = os.environ.get("TINYGRAD_EDU_SCREENSHOTS")
-    if screenshots:
-        os.makedirs(screenshots, exist_ok=True)
-        page.screenshot(Path(screenshots) / f"inline-explorer-{make.__name__}.png")
+def test_the_inline_explorer_runs_inside_a_notebook_page(tmp_path):
+    reason = cdp.missing()
+    if reason:
+        pytest.skip(reason)
+    with cdp.start_browser(tmp_path / "chromium-profile") as browser:  # one browser for both graphs
+        for make in GRAPHS:
+            root, names = make()
+            host = tmp_path / f"{make.__name__}.html"  # an output area about as wide as a notebook's
+            inline = viz.explore(root, tmp_path / "page.html", names=names)._repr_html_()
+            host.write_text(f'<!DOCTYPE html><html><body><div style="width: 900px">{inline}</div></body></html>',
+                            encoding="utf-8")
+            page = browser.open(host, width=1000, height=900)
+            start = page.evaluate(FRAME_STATE)
+            assert start["errors"] == [] and start["state"]["phase"] == "start"
+            assert start["frame"] == [900, display.PAGE_HEIGHT] and start["canvas"] > display.PAGE_HEIGHT / 3
+            for _ in range(3):
+                page.evaluate(NEXT)
+            after = page.evaluate(FRAME_STATE)
+            assert after["errors"] == [] and after["state"]["step"] == 3 and after["progress"] != start["progress"]
+            assert page.errors == []
+            _keep_screenshot(page, f"inline-explorer-{make.__name__}.png")
 
+
+def _keep_screenshot(page, name):
+    """Save a screenshot into $TINYGRAD_EDU_SCREENSHOTS when it is set, to look at by eye."""
+    folder = os.environ.get("TINYGRAD_EDU_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(Path(folder) / name)
