@@ -21,17 +21,17 @@ def add_arguments(parser):
     from ..functions import FUNCTIONS
     from ..playground_page import BETA1, BETA2
     parser.add_argument("--function", nargs="+", choices=sorted(FUNCTIONS), default=None,
-                        help=f"the surface to descend (default {DEFAULT_FUNCTION}; with --html, every one of them "
+                        help=f"the surface to descend (default: {DEFAULT_FUNCTION}; with --html, every one of them "
                              "goes on the page unless this names some)")
     parser.add_argument("--optimizers", nargs="+", type=optimizer_spec, default=None, metavar="SPEC",
                         help="optimizer names (any class of tinygrad_edu.optim, gd/momentum/nesterov, or lookahead "
                              "around one), each optionally with settings: adam:lr=0.1,betas=(0.9,0.99) or "
-                             f"lookahead:inner=momentum,lr=0.01,k=5,alpha=0.5 (default {' '.join(DEFAULT_OPTIMIZERS)}; "
+                             f"lookahead:inner=momentum,lr=0.01,k=5,alpha=0.5 (default: {' '.join(DEFAULT_OPTIMIZERS)}; "
                              "with --html all of them, and a setting written here is held fixed on the page)")
     parser.add_argument("--start", nargs="+", type=cli_args.finite_float, default=None, metavar="X",
                         help="start point, one number per dimension (default: the function's)")
     parser.add_argument("--steps", type=cli_args.positive_int, default=None,
-                        help=f"steps of every optimizer (default {DEFAULT_STEPS}; with --html the page's 50)")
+                        help=f"steps of every optimizer (default: {DEFAULT_STEPS}; with --html the page's 50)")
     parser.add_argument("--derivative", choices=("autograd", "forward"), default="autograd",
                         help="gradient by backward() or by forward finite differences (f(x + h) - f(x)) / h")
     parser.add_argument("--h", type=cli_args.positive_float, default=1e-3,
