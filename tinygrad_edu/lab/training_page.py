@@ -88,7 +88,8 @@ class TrainingPage:
     def _repr_html_(self):
         # quote=True: the page's own quotes and ampersands must not end the attribute early
         return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.description)}" '
-                f'style="width: 100%; height: {INLINE_HEIGHT}px; border: 1px solid #ddd;"></iframe>')
+                f'style="width: 100%; height: {INLINE_HEIGHT}px; border: 1px solid #ddd; box-sizing: border-box">'
+                '</iframe>')
 
     def __repr__(self):
         where = f", saved to {self.path}" if self.path else ""
