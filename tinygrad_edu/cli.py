@@ -120,7 +120,7 @@ def _describe(exc):
     is named by its type, with the way to see where it came from."""
     from .data.idx import DatasetNotFoundError
     if isinstance(exc, MemoryError):
-        return "out of memory; choose smaller sizes (--debug shows where it happened)"
+        return f"out of memory{f' ({exc})' if str(exc) else ''}; choose smaller sizes (--debug shows where)"
     if isinstance(exc, DatasetNotFoundError):
         return f"{exc} (on the command line: --data-root DIR)"
     if isinstance(exc, (TinygradEduError, OSError)):
