@@ -151,9 +151,9 @@ def require_matplotlib(option):
 def check_network_fits(widths, batch, what, fix, copies=4, itemsize=4):
     """CommandError when a stack of Linear layers of the given widths n₀, …, n_L cannot fit in free memory.
 
-    It holds P = Σ_ℓ (n_ℓ₋₁ + 1)·n_ℓ parameters; training keeps `copies` arrays of that size (the weights, their
-    gradients and, for Adam, two moment buffers: 4) and, per batch, about 2·batch·Σ_ℓ n_ℓ activations and their
-    gradients, each of `itemsize` bytes. That is a lower bound of what the run needs, so a refused model could
+    It holds P = Σ_ℓ (n_ℓ₋₁ + 1)·n_ℓ parameters; training keeps `copies` arrays of that size (the weights,
+    their gradients and, for Adam, two moment buffers: 4) and, per batch, about 2·batch·Σ_ℓ n_ℓ activations and
+    their gradients, each of `itemsize` bytes. That is a lower bound of what the run needs, so a refused model could
     never have run; `what` names the model and `fix` the options that make it smaller.
     """
     parameters = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))

@@ -94,7 +94,8 @@ class PlaygroundResult(InlineFigure):
             rows.append((name, len(run) - 1, point, run.losses[-1], distance))
         table = format_table(headers, rows, ["", "d", "", ".4g", ".4g"])
         if minimum is None:
-            table += f"\n{MISSING} {self.function.name} (f = {self.function.formula}) has no minimum to measure a distance to"
+            function = self.function
+            table += f"\n{MISSING} {function.name} (f = {function.formula}) has no minimum to measure a distance to"
         return table
 
     def plot(self, path=None):

@@ -26,7 +26,8 @@ def add_arguments(parser):
     parser.add_argument("--optimizers", nargs="+", type=optimizer_spec, default=None, metavar="SPEC",
                         help="optimizer names (any class of tinygrad_edu.optim, gd/momentum/nesterov, or lookahead "
                              "around one), each optionally with settings: adam:lr=0.1,betas=(0.9,0.99) or "
-                             f"lookahead:inner=momentum,lr=0.01,k=5,alpha=0.5 (default: {' '.join(DEFAULT_OPTIMIZERS)}; "
+                             "lookahead:inner=momentum,lr=0.01,k=5,alpha=0.5 "
+                             f"(default: {' '.join(DEFAULT_OPTIMIZERS)}; "
                              "with --html all of them, and a setting written here is held fixed on the page)")
     parser.add_argument("--start", nargs="+", type=cli_args.finite_float, default=None, metavar="X",
                         help="start point, one number per dimension (default: the function's)")
