@@ -49,23 +49,9 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
     params = [p for group in optimizer.param_groups for p in group["params"]]
     saved_weights = [p.data.copy() for p in params]
     saved_optimizer = optimizer.state_dict()
-    lrs, losses, diverged = [], [], False
     try:
-        batches = _cycle(loader)
-        for lr in np.geomspace(start_lr, end_lr, num_steps):
-            for group in optimizer.param_groups:
-                group["lr"] = float(lr)
-            inputs, targets = next(batches)
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), targets)
-            loss.backward()
-            optimizer.step()
-            value = float(loss.item())
-            lrs.append(float(lr))
-            losses.append(value)
-            diverged = not math.isfinite(value) or value > diverge_factor * min(losses)
-            if diverged:
-                break
+        lrs, losses, diverged = _sweep(model, loss_fn, optimizer, loader, np.geomspace(start_lr, end_lr, num_steps),
+                                       diverge_factor)
     finally:
         for param, weights in zip(params, saved_weights):
             param.data[...] = weights
@@ -74,6 +60,27 @@ def lr_finder(model, loss_fn, optimizer, loader, start_lr=1e-7, end_lr=10.0, num
         optimizer.zero_grad()
     smoothed = smooth(losses, smoothing)
     return LRFinderResult(lrs, losses, _steepest_descent(lrs, smoothed), smoothed, diverged)
+
+
+def _sweep(model, loss_fn, optimizer, loader, rates, diverge_factor):
+    """One training step per rate, on one batch each: (lrs, losses, diverged) up to the step where the loss
+    stopped being finite or exceeded diverge_factor × the best loss so far (diverged=True), or to the last rate."""
+    batches = _cycle(loader)
+    lrs, losses, diverged = [], [], False
+    for lr in rates:
+        for group in optimizer.param_groups:
+            group["lr"] = float(lr)
+        inputs, targets = next(batches)
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        lrs.append(float(lr))
+        losses.append(float(loss.item()))
+        diverged = not math.isfinite(losses[-1]) or losses[-1] > diverge_factor * min(losses)
+        if diverged:
+            break
+    return lrs, losses, diverged
 
 
 def _cycle(loader):

@@ -32,7 +32,13 @@ DATASET_DEFAULTS = {
 
 
 def add_arguments(parser):
-    data = parser.add_argument_group("data")
+    _add_data_arguments(parser.add_argument_group("data"))
+    _add_model_arguments(parser.add_argument_group("model"))
+    _add_optimization_arguments(parser.add_argument_group("optimization"))
+    _add_output_arguments(parser.add_argument_group("output"))
+
+
+def _add_data_arguments(data):
     data.add_argument("--dataset", choices=GENERATED + IDX_DATASETS, default="spirals", help="what to learn")
     data.add_argument("--data-root", type=cli_args.existing_directory, default=None, metavar="DIR",
                       help="directory of the IDX files (default: /usr/share/datasets/<dataset>)")
@@ -42,7 +48,9 @@ def add_arguments(parser):
                       help="noise of a generated dataset (default: the dataset's own, e.g. 0.2 for spirals)")
     data.add_argument("--val-fraction", type=cli_args.fraction, default=0.2,
                       help="share of the training data held out for validation")
-    model = parser.add_argument_group("model")
+
+
+def _add_model_arguments(model):
     model.add_argument("--hidden", type=cli_args.layer_sizes, default=None, metavar="N1,N2,...",
                        help="hidden layer sizes (default: 64,64; 256,128 for the image datasets)")
     model.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="activation of the hidden layers")
@@ -50,7 +58,9 @@ def add_arguments(parser):
                        help="weight initialisation; auto = he for relu-like, xavier for tanh/sigmoid")
     model.add_argument("--dropout", type=cli_args.probability, default=0.0,
                        help="dropout probability after each hidden layer")
-    optimization = parser.add_argument_group("optimization")
+
+
+def _add_optimization_arguments(optimization):
     optimization.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="the update rule")
     optimization.add_argument("--lr", type=cli_args.positive_float, default=None,
                               help="learning rate (default: the optimizer's, e.g. 0.01 for adam; a tenth of it "
@@ -68,7 +78,9 @@ def add_arguments(parser):
     optimization.add_argument("--patience", type=cli_args.positive_int, default=None,
                               help="stop early after this many epochs without a better validation loss "
                                    "(default: never)")
-    output = parser.add_argument_group("output")
+
+
+def _add_output_arguments(output):
     output.add_argument("--seed", type=cli_args.non_negative_int, default=0,
                         help="seed of the data, the initial weights and the batch order")
     output.add_argument("--save", type=cli_args.output_file, default=None, metavar="PATH",
