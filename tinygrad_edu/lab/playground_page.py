@@ -1,4 +1,4 @@
-"""The optimizer playground as one interactive, offline HTML page: sliders for η, β₁ and β₂, a time slider, paths.
+"""The optimizer playground as one interactive, offline HTML page: sliders for η, β₁, β₂ and the step t.
 
     lab.playground_page("playground.html")                       # every test function and optimizer
     lab.playground_page("rb.html", functions=["rosenbrock"], optimizers=["gd", "momentum", "adam"], steps=100)
@@ -8,9 +8,10 @@ over a grid of slider values; the page's script only draws them and looks them u
 grid), so the page cannot disagree with the code. For each function and optimizer the grid holds:
 
 - learning rates: LR_GRID_SIZE neighbours in the series 0.0001, 0.0003, 0.001, …, 3, 10 around the rate that
-  gets f lowest after the page's steps (at the default β), which is where that optimizer's slider starts;
-- β₁ ∈ BETA1 for the setting the β₁ slider moves (momentum μ of momentum and Nesterov, Adam's β₁), and β₂ ∈ BETA2
-  for the β₂ slider (Adam's β₂, RMSprop's α, Adadelta's ρ).
+  gets f lowest after the page's steps without leaving the picture (at the default β), which is where that
+  optimizer's slider starts;
+- β₁ ∈ BETA1 for the setting the β₁ slider moves (momentum μ of momentum and Nesterov, Adam's β₁), and
+  β₂ ∈ BETA2 for the β₂ slider (Adam's β₂, RMSprop's α, Adadelta's ρ).
 
 A setting written in an optimizer's spec is held fixed instead: "gd:lr=0.001" has one rate, and
 ("adamw", {"betas": (0.9, 0.999)}) moves with the learning-rate slider only. The default list holds Adam's
@@ -103,16 +104,19 @@ def playground_page(path="playground.html", functions=None, optimizers=None, ste
     MAX_BYTES.
     """
     tests = [get_function(name) for name in (FUNCTIONS if functions is None else functions)]
-    grids = _checked_grids(steps, beta1, beta2)
+    grids = _checked_grids(tests, steps, beta1, beta2)
     page_optimizers = page_optimizer_list(DEFAULT_OPTIMIZERS if optimizers is None else optimizers, *grids)
-    data = {"title": title, "steps": int(steps), "digits": DIGITS, "beta1": list(beta1), "beta2": list(beta2),
-            "lrSeries": list(LR_SERIES), "optimizers": [_optimizer_data(o, i, grids) for i, o in enumerate(page_optimizers)],
-            "shown": _shown(page_optimizers, shown),
+    data = {"title": title, "steps": int(steps), "beta1": list(beta1), "beta2": list(beta2),
+            "lrSeries": list(LR_SERIES), "shown": _shown(page_optimizers, shown),
+            "optimizers": [_optimizer_data(optimizer, index, grids) for index, optimizer in enumerate(page_optimizers)],
             "functions": [_function_data(test, page_optimizers, int(steps), grids) for test in tests]}
     return ShownFile(write_page(path, _page_html(data, title)))
 
 
-def _checked_grids(steps, beta1, beta2):
+def _checked_grids(tests, steps, beta1, beta2):
+    """(β₁ grid, β₂ grid) as tuples, after checking the page has something to show."""
+    if not tests:
+        raise LabError(f"functions must name at least one of: {', '.join(FUNCTIONS)}")
     if int(steps) != steps or steps < 1:
         raise LabError(f"steps must be a whole number >= 1, got {steps!r}")
     for name, grid in (("beta1", beta1), ("beta2", beta2)):
@@ -135,6 +139,8 @@ def _shown(page_optimizers, shown):
 def page_optimizer_list(specs, beta1, beta2):
     """A PageOptimizer for each spec, labelled by its name and the fixed settings no slider moves."""
     found = [_page_optimizer(*_as_pair(spec), beta1, beta2) for spec in spec_list(specs)]
+    if not found:
+        raise LabError("optimizers must name at least one optimizer, e.g. ['gd', 'adam']")
     labels = unique_labels([(o.name, {k: v for k, v in o.fixed.items() if k not in o.slider_keys}) for o in found])
     return [replace(optimizer, label=label) for optimizer, label in zip(found, labels)]
 
@@ -176,14 +182,13 @@ def grid_runs(test, optimizer, steps, beta1, beta2):
     """(learning rates, index of the best, runs): the optimizer's Trajectory at every (η, β₁, β₂) of its grid, in
     the order itertools.product(rates, β₁ grid, β₂ grid) gives (a β it does not take has the one value None).
 
-    The rates are the LR_GRID_SIZE neighbours in LR_SERIES around the best rate: the one whose run ends lowest,
-    tried at the optimizer's default β (a diverged run counts as worst). A rate the spec fixed is the only one.
+    The rates are the LR_GRID_SIZE neighbours in LR_SERIES around the best rate (see best_run), tried at the
+    optimizer's default β. A rate the spec fixed is the only one.
     """
     series = [optimizer.fixed["lr"]] if "lr" in optimizer.fixed else list(LR_SERIES)
     first_betas = optimizer.default_betas
     tried = _runs(test, optimizer, steps, [(lr, *first_betas) for lr in series])
-    finals = [np.inf if run.diverged else run.losses[-1] for run in tried]
-    best = int(np.argmin(finals))
+    best = best_run(tried, test.window)
     low = min(max(best - LR_GRID_SIZE // 2, 0), max(len(series) - LR_GRID_SIZE, 0))
     rates = series[low:low + LR_GRID_SIZE]
     grid = list(itertools.product(rates, beta1 if optimizer.beta1 else [None], beta2 if optimizer.beta2 else [None]))
@@ -191,6 +196,17 @@ def grid_runs(test, optimizer, steps, beta1, beta2):
     missing = [point for point in grid if point not in known]
     known.update(zip(missing, _runs(test, optimizer, steps, missing)))
     return rates, best - low, [known[point] for point in grid]
+
+
+def best_run(runs, window):
+    """The index of the run that ends with the lowest f without leaving the window (the picture): a learner
+    sees the whole path, and on the saddle, which has no lowest f, the fastest escape that stays in view wins.
+    When every run leaves the window, the lowest end of those that did not diverge."""
+    inside = [bool(np.all((run.points >= [low for low, _ in window]) & (run.points <= [high for _, high in window])))
+              for run in runs]
+    ends = [run.losses[-1] if not run.diverged else np.inf for run in runs]
+    kept = [end if stays else np.inf for end, stays in zip(ends, inside)]
+    return int(np.argmin(kept if any(inside) else ends))
 
 
 def _runs(test, optimizer, steps, points):

@@ -253,23 +253,21 @@ function lossRange(fn, scale, runs) {
 }
 
 function lossTicks(fn, range, map) {
+  // decades: 10^k on the log axis; 0 and ±10^k on the signed one, at most about four a side
+  const top = Math.floor(Math.max(Math.abs(range[0]), Math.abs(range[1])));
+  const every = Math.max(1, Math.ceil((fn.best !== null ? range[1] - range[0] : top) / 5));
+  const ticks = [];
   if (fn.best !== null) {
-    const every = Math.max(1, Math.ceil((range[1] - range[0]) / 6));
-    const ticks = [];
     for (let k = Math.ceil(range[0]); k <= range[1]; k += every) ticks.push([powerOfTen(k), map(k)]);
     return ticks;
   }
-  const ticks = [];
-  for (let k = 0; k <= Math.max(Math.abs(range[0]), Math.abs(range[1])); k++) {
-    for (const sign of k === 0 ? [1] : [-1, 1]) {
-      const position = sign * Math.log10(1 + Math.pow(10, k) - (k === 0 ? 1 : 0));
-      const value = k === 0 ? 0 : sign * Math.pow(10, k);
-      if (position >= range[0] && position <= range[1]) {
-        ticks.push([k === 0 ? "0" : (sign < 0 ? "−" : "") + powerOfTen(k), map(position)]);
-      }
-    }
+  ticks.push(["0", map(0)]);
+  for (let k = 0; k <= top; k += every) {
+    const position = Math.log10(1 + Math.pow(10, k));
+    if (position <= range[1]) ticks.push([powerOfTen(k), map(position)]);
+    if (-position >= range[0]) ticks.push(["−" + powerOfTen(k), map(-position)]);
   }
-  return ticks.filter((tick, i) => ticks.length <= 8 || i % 2 === 0);
+  return ticks;
 }
 
 function drawLoss() {
@@ -366,8 +364,8 @@ function drawGridNote() {
     `on ${fn.name}, run in Python with tinygrad_edu.optim at every point of this grid; the sliders snap to it. ` +
     `β₁ (or momentum μ) ∈ {${DATA.beta1.join(", ")}}, β₂ (or α, ρ) ∈ {${DATA.beta2.join(", ")}} for the ` +
     `optimizers that take them. Learning rates: for each optimizer, neighbours in the series ` +
-    `${DATA.lrSeries.map((v) => formatNumber(v)).join(", ")} around the rate (underlined) that gets f lowest after ` +
-    `${DATA.steps} steps at its default β; a rate its settings fix is the only one.`;
+    `${DATA.lrSeries.map((v) => formatNumber(v)).join(", ")} around the rate (underlined) that gets f lowest in ` +
+    `${DATA.steps} steps without leaving the picture, at its default β; a rate its settings fix is the only one.`;
   const table = $("grid-table");
   table.innerHTML = "<thead><tr><th>optimizer</th><th>learning rates η</th><th>β sliders move</th>" +
     "<th>fixed settings</th></tr></thead>";
