@@ -8,6 +8,7 @@ method here returns None when what it needs is missing (matplotlib, the file), a
   `_repr_png_` is that plot (the labs' results and a training History use it).
 - `ShownFile`: a path (a `str`, so open(), os.fspath() and comparisons work unchanged) that Jupyter shows as what
   the file holds: an .svg or .png picture, or an .html page in an iframe (`viz.draw` and `viz.explore` return one).
+- `iframe(page, title)`: the HTML that shows a self-contained page inline, for any object holding one.
 """
 import html
 import io
@@ -57,8 +58,12 @@ class ShownFile(str):
 
     def _repr_html_(self):
         page = self._read(".html", "r")
-        if page is None:
-            return None
-        # quote=True: the page's own quotes and ampersands must not end the attribute early
-        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(os.path.basename(self))}" '
-                f'style="width: 100%; height: {PAGE_HEIGHT}px; border: 1px solid #ddd; box-sizing: border-box"></iframe>')
+        return None if page is None else iframe(page, os.path.basename(self))
+
+
+def iframe(page, title, height=PAGE_HEIGHT):
+    """HTML showing a whole self-contained page inline: an iframe as wide as the output, `height` px high, whose
+    `srcdoc` attribute holds the page (no file or server needed, so it works in a saved notebook too)."""
+    # quote=True: the page's own quotes and ampersands must not end the attribute early
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(title)}" '
+            f'style="width: 100%; height: {height}px; border: 1px solid #ddd; box-sizing: border-box"></iframe>')
