@@ -15,16 +15,16 @@ import time
 from fnmatch import fnmatch
 from pathlib import Path
 
-import cdp
 import numpy as np
 import pytest
-import tomllib
+import test_explorer
 
 from tinygrad_edu import cli, lab
 from tinygrad_edu.lab.choices import LabError
 from tinygrad_edu.lab.contours import contour_levels, contour_lines
 
 page_module = importlib.import_module("tinygrad_edu.lab.playground_page")  # lab.playground_page is the function
+browser, shots = test_explorer.browser, test_explorer.shots  # fixtures: a Chromium per module, the screenshots' folder
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"ArrowRight": 39, "ArrowLeft": 37, "ArrowDown": 40, "ArrowUp": 38, "Home": 36, "End": 35}
 
@@ -222,6 +222,7 @@ def test_playground_html_writes_the_page_and_refuses_options_it_has_no_use_for(t
 
 
 def test_the_page_templates_are_package_data():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     templates = (ROOT / "tinygrad_edu" / "lab" / "pages").glob("playground.*")
     for template in templates:
@@ -230,22 +231,10 @@ def test_the_page_templates_are_package_data():
 
 
 # ---- in a real browser -------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    reason = cdp.missing()
-    if reason:
-        pytest.skip(reason)
-    with cdp.start_browser(tmp_path_factory.mktemp("chromium-profile")) as started:
-        yield started
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = os.environ.get("TINYGRAD_EDU_SCREENSHOTS")
-    if not folder:
-        return tmp_path
-    os.makedirs(folder, exist_ok=True)
-    return Path(folder)
+def requested_urls(page):
+    """Every URL the tab asked for since page.call("Network.enable")."""
+    return [event["params"]["request"]["url"] for event in page.browser.events
+            if event.get("sessionId") == page.session and event.get("method") == "Network.requestWillBeSent"]
 
 
 DRAWING = """JSON.stringify({
@@ -311,7 +300,8 @@ def printed_equal(printed, exact, digits=4):
 
 
 def select_function(page, name):
-    index = page.evaluate(f"Array.from(document.getElementById('function').options).findIndex(o => o.text === '{name}')")
+    options = "Array.from(document.getElementById('function').options)"
+    index = page.evaluate(f"{options}.findIndex(option => option.text === '{name}')")
     current = page.evaluate("document.getElementById('function').selectedIndex")
     press_on(page, "#function", "ArrowDown" if index > current else "ArrowUp", abs(index - current))
     assert page.evaluate("document.getElementById('function').selectedIndex") == index
@@ -402,12 +392,11 @@ def test_the_page_loads_nothing_but_itself(browser, default_page):
     path, _ = default_page
     page = browser.open(path, width=900, height=1000)
     page.call("Network.enable")
-    page.load(path)
+    page.load(path)  # again, watched from the first request on
     select_function(page, "saddle")
     mouse_click(page, '#optimizer-list input[value="newton(damping=0.001)"]')
-    requested = [event["params"]["request"]["url"] for event in page.browser.events
-                 if event.get("sessionId") == page.session and event.get("method") == "Network.requestWillBeSent"]
-    assert requested == [path.resolve().as_uri()] and page.errors == []
+    press_on(page, "#step", "Home")
+    assert requested_urls(page) == [path.resolve().as_uri()] and page.errors == []
 
 
 def test_the_page_works_inside_a_notebook_frame(browser, default_page, tmp_path):

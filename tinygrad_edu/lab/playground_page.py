@@ -243,10 +243,7 @@ def _function_data(test, page_optimizers, steps, grids):
 
 def _best_value(test):
     """f at the known minimum, or None when there is none (the saddle)."""
-    if test.minimum is None:
-        return None
-    with no_grad():
-        return float(test(Tensor(np.array(test.minimum, dtype=np.float64))).item())
+    return None if test.minimum is None else float(_evaluate(test, test.minimum))
 
 
 def _run_data(run, best):
@@ -264,28 +261,41 @@ def rounded(values):
 
 # ---- the picture under the paths -----------------------------------------------------------------------------------
 def _picture(test, best):
-    """What the paths are drawn over, in SVG units of a PICTURE-sized box: for a 2-D function the contour lines and
-    the bands between them (one character per sample, a row per y, bottom row first); for a 1-D function the curve
-    of f(x) − f*. x and y give the ranges the box spans, so the page places θ_t with the same linear map."""
+    """What the paths are drawn over, in SVG units of a PICTURE-sized box whose x and y ranges are given, so the
+    page places θ_t by the same linear map: contours for a 2-D function, the curve for a 1-D one."""
     width, height = PICTURE
     (x_low, x_high), *rest = test.window
     if test.dim == 1:
-        xs = np.linspace(x_low, x_high, CURVE_SAMPLES)
-        values = _evaluate(test, xs[None, :]) - (best if best is not None else 0.0)
-        margin = 0.05 * (values.max() - values.min())
-        y_low, y_high = values.min() - margin, values.max() + margin
-        curve = np.stack([(values - y_low) / (y_high - y_low), (xs - x_low) / (x_high - x_low)], axis=1)
-        return {"width": width, "height": height, "x": [x_low, x_high], "y": [y_low, y_high],
-                "curve": _svg_path(curve * [height, width], height)}
+        return {"width": width, "height": height, "x": [x_low, x_high], **_curve(test, best)}
     (y_low, y_high), = rest
+    return {"width": width, "height": height, "x": [x_low, x_high], "y": [y_low, y_high], **_contours(test)}
+
+
+def _curve(test, best):
+    """The curve of f(x) − f* over the window, and the y range it spans (5% to spare above and below)."""
+    width, height = PICTURE
+    (x_low, x_high), = test.window
+    xs = np.linspace(x_low, x_high, CURVE_SAMPLES)
+    values = _evaluate(test, xs[None, :]) - (best if best is not None else 0.0)
+    margin = 0.05 * (values.max() - values.min())
+    y_low, y_high = values.min() - margin, values.max() + margin
+    heights = (values - y_low) / (y_high - y_low) * height
+    return {"y": [y_low, y_high], "curve": _svg_path(zip(heights, (xs - x_low) / (x_high - x_low) * width), height)}
+
+
+def _contours(test):
+    """The contour lines of f over the window as SVG paths, and the bands between the levels: one character per
+    sample (the band's number in BAND_SYMBOLS), a row per y, bottom row first."""
+    width, height = PICTURE
+    (x_low, x_high), (y_low, y_high) = test.window
     grid = np.stack(np.meshgrid(np.linspace(x_low, x_high, SAMPLES), np.linspace(y_low, y_high, SAMPLES)))
     surface = _evaluate(test, grid)
     levels = contour_levels(surface, CONTOURS)
     scale = np.array([height, width]) / (SAMPLES - 1)
-    contours = [_svg_path(line * scale, height) for level in levels for line in contour_lines(surface, level)]
+    lines = [_svg_path(line * scale, height) for level in levels for line in contour_lines(surface, level)]
     bands = np.searchsorted(levels, surface)
-    return {"width": width, "height": height, "x": [x_low, x_high], "y": [y_low, y_high], "contours": contours,
-            "bands": ["".join(BAND_SYMBOLS[band] for band in row) for row in bands], "bandCount": len(levels) + 1}
+    return {"contours": lines, "bands": ["".join(BAND_SYMBOLS[band] for band in row) for row in bands],
+            "bandCount": len(levels) + 1}
 
 
 def _evaluate(test, points):

@@ -26,17 +26,17 @@ function currentFunction() { return DATA.functions[state.fn]; }
 function settingsOf(optimizer) {
   const entry = currentFunction().optimizers[optimizer.label];
   const [rate, first, second] = state.positions[state.fn][optimizer.label];
-  return {lr: entry.lr[rate], rateIndex: rate, best: rate === entry.start,
-          beta1: optimizer.symbols[0] ? DATA.beta1[first] : null, beta2: optimizer.symbols[1] ? DATA.beta2[second] : null};
+  return {lr: entry.lr[rate], best: rate === entry.start, beta1: optimizer.symbols[0] ? DATA.beta1[first] : null,
+          beta2: optimizer.symbols[1] ? DATA.beta2[second] : null};
 }
 
 function runOf(optimizer) {
-  // the runs are stored in the order of itertools.product(rates, β₁ grid, β₂ grid); a β it does not take has one value
+  // the runs are in the order of itertools.product(rates, β₁ grid, β₂ grid); a β it does not take has one value
   const entry = currentFunction().optimizers[optimizer.label];
   const [rate, first, second] = state.positions[state.fn][optimizer.label];
   const counts = optimizer.symbols.map((symbol, k) => (symbol ? [DATA.beta1, DATA.beta2][k].length : 1));
-  const index = (rate * counts[0] + (optimizer.symbols[0] ? first : 0)) * counts[1] + (optimizer.symbols[1] ? second : 0);
-  return entry.runs[index];
+  const firstIndex = optimizer.symbols[0] ? first : 0, secondIndex = optimizer.symbols[1] ? second : 0;
+  return entry.runs[(rate * counts[0] + firstIndex) * counts[1] + secondIndex];
 }
 
 function stepsIn(run) { return run.loss.length; }
@@ -63,8 +63,8 @@ function formatNumber(value, digits = 4) {
   return text.replace(/-/g, "−");
 }
 
-const SUPERSCRIPTS = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷",
-                      "8": "⁸", "9": "⁹"};
+const SUPERSCRIPTS = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶",
+                      "7": "⁷", "8": "⁸", "9": "⁹"};
 function powerOfTen(exponent) {
   return "10" + String(exponent).split("").map((c) => SUPERSCRIPTS[c]).join("");
 }
@@ -119,7 +119,8 @@ function drawAxes(svg, box, xTicks, yTicks, labels) {
 
 function prepare(svg, box, clipId) {
   svg.textContent = "";
-  svg.setAttribute("viewBox", `0 0 ${MARGIN.left + box.width + MARGIN.right} ${MARGIN.top + box.height + MARGIN.bottom}`);
+  const width = MARGIN.left + box.width + MARGIN.right, height = MARGIN.top + box.height + MARGIN.bottom;
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const clip = element("clipPath", {id: clipId}, element("defs", {}, svg));
   element("rect", {x: MARGIN.left, y: MARGIN.top, width: box.width, height: box.height}, clip);
 }
@@ -340,7 +341,9 @@ function drawCard(optimizer, fn) {
   cardRow(body, "theta", "θ", vectorAt(run.x, t, fn.dim));
   cardRow(body, "loss", fn.best !== null ? "f − f*" : "f", [run.loss[t]]);
   cardRow(body, "grad", "∇f(θ)", vectorAt(run.g, t, fn.dim));
-  for (const [symbol, values] of Object.entries(run.state)) cardRow(body, `state:${symbol}`, symbol, vectorAt(values, t, fn.dim));
+  for (const [symbol, values] of Object.entries(run.state)) {
+    cardRow(body, `state:${symbol}`, symbol, vectorAt(values, t, fn.dim));
+  }
   if (run.diverged) {
     const note = document.createElement("p");
     note.className = "note";
@@ -360,7 +363,8 @@ function drawCards() {
 // ---- the grid note -------------------------------------------------------------------------------------------------
 function drawGridNote() {
   const fn = currentFunction();
-  $("grid-text").textContent = `${DATA.steps} steps of every optimizer from θ₀ = (${fn.start.map((v) => formatNumber(v)).join(", ")}) ` +
+  const start = fn.start.map((v) => formatNumber(v)).join(", ");
+  $("grid-text").textContent = `${DATA.steps} steps of every optimizer from θ₀ = (${start}) ` +
     `on ${fn.name}, run in Python with tinygrad_edu.optim at every point of this grid; the sliders snap to it. ` +
     `β₁ (or momentum μ) ∈ {${DATA.beta1.join(", ")}}, β₂ (or α, ρ) ∈ {${DATA.beta2.join(", ")}} for the ` +
     `optimizers that take them. Learning rates: for each optimizer, neighbours in the series ` +
@@ -389,7 +393,8 @@ function buildControls() {
   DATA.functions.forEach((fn, i) => functionSelect.add(new Option(fn.name, i)));
   const list = $("optimizer-list");
   for (const optimizer of DATA.optimizers) {
-    const label = document.createElement("label"), box = document.createElement("input"), swatch = document.createElement("span");
+    const label = document.createElement("label"), box = document.createElement("input");
+    const swatch = document.createElement("span");
     box.type = "checkbox";
     box.value = optimizer.label;
     box.checked = state.shown.has(optimizer.label);
@@ -524,7 +529,11 @@ function listen() {
   $("lr").addEventListener("input", (event) => { moveRate(Number(event.target.value)); redraw(false); });
   $("beta1").addEventListener("input", (event) => { moveBeta(0, Number(event.target.value)); redraw(false); });
   $("beta2").addEventListener("input", (event) => { moveBeta(1, Number(event.target.value)); redraw(false); });
-  $("step").addEventListener("input", (event) => { stopPlaying(); state.step = Number(event.target.value); redraw(false); });
+  $("step").addEventListener("input", (event) => {
+    stopPlaying();
+    state.step = Number(event.target.value);
+    redraw(false);
+  });
   $("play").addEventListener("click", togglePlay);
 }
 
