@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import data, nn, random
 from ..autograd_mode import no_grad
+from ..display import iframe
 from ..nn.init import SCHEMES
 from ..optim.schedules import SCHEDULES
 from ..tensor import Tensor
@@ -86,10 +87,7 @@ class TrainingPage:
         return f"{self.description}\n" + format_table(headers, rows, ["", "d", ".4f", ".4f", ".4f", ".4f", ".1f"])
 
     def _repr_html_(self):
-        # quote=True: the page's own quotes and ampersands must not end the attribute early
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.description)}" '
-                f'style="width: 100%; height: {INLINE_HEIGHT}px; border: 1px solid #ddd; box-sizing: border-box">'
-                '</iframe>')
+        return iframe(self.html, self.description, INLINE_HEIGHT)
 
     def __repr__(self):
         where = f", saved to {self.path}" if self.path else ""
