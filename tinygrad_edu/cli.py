@@ -93,39 +93,34 @@ def main(argv=None):
 
 
 def _run(args):
-    """args.run(args), with every failure but a broken pipe turned into one line on stderr."""
+    """args.run(args), with every failure but a broken pipe turned into one line on stderr and its exit status."""
     try:
         return args.run(args) or 0
     except BrokenPipeError:
         raise
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as exc:  # a command line reports any failure in one line
         if args.debug:
             raise
-        _say(args.command, "interrupted (Ctrl-C) before the command finished; nothing more was written")
-        return INTERRUPTED
-    except CommandError as exc:
-        if args.debug:
-            raise
-        _say(args.command, str(exc))
-        return exc.exit_status
-    except Exception as exc:  # a command line reports any failure in one line; --debug shows the traceback
-        if args.debug:
-            raise
-        _say(args.command, _describe(exc))
-        return 1
+        message, status = _describe(exc)
+        _say(args.command, message)
+        return status
 
 
 def _describe(exc):
-    """The message of a failure: the library's own errors and missing files speak for themselves; anything else
-    is named by its type, with the way to see where it came from."""
+    """(message, exit status) of a failure: the library's own errors and missing files speak for themselves;
+    anything else is named by its type, with the way to see where it came from."""
     from .data.idx import DatasetNotFoundError
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C) before the command finished; nothing more was written", INTERRUPTED
+    if isinstance(exc, CommandError):
+        return str(exc), exc.exit_status
     if isinstance(exc, MemoryError):
-        return f"out of memory{f' ({exc})' if str(exc) else ''}; choose smaller sizes (--debug shows where)"
+        return f"out of memory{f' ({exc})' if str(exc) else ''}; choose smaller sizes (--debug shows where)", 1
     if isinstance(exc, DatasetNotFoundError):
-        return f"{exc} (on the command line: --data-root DIR)"
+        return f"{exc} (on the command line: --data-root DIR)", 1
     if isinstance(exc, (TinygradEduError, OSError)):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc} (--debug shows the traceback)"
+        return str(exc), 1
+    return f"{type(exc).__name__}: {exc} (--debug shows the traceback)", 1
 
 
 def _say(command, message):
