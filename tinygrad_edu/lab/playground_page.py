@@ -106,7 +106,7 @@ def playground_page(path="playground.html", functions=None, optimizers=None, ste
     tests = [get_function(name) for name in (FUNCTIONS if functions is None else functions)]
     grids = _checked_grids(tests, steps, beta1, beta2)
     page_optimizers = page_optimizer_list(DEFAULT_OPTIMIZERS if optimizers is None else optimizers, *grids)
-    data = {"title": title, "steps": int(steps), "beta1": list(beta1), "beta2": list(beta2),
+    data = {"steps": int(steps), "beta1": list(beta1), "beta2": list(beta2),
             "lrSeries": list(LR_SERIES), "shown": _shown(page_optimizers, shown),
             "optimizers": [_optimizer_data(optimizer, index, grids) for index, optimizer in enumerate(page_optimizers)],
             "functions": [_function_data(test, page_optimizers, int(steps), grids) for test in tests]}

@@ -244,7 +244,9 @@ function lossScale(fn) {
 }
 
 function lossRange(fn, scale, runs) {
-  const values = runs.flatMap((run) => run.loss.filter((v) => v !== null).map(scale));
+  // the runs that stayed finite set the range, so one diverged run (f ~ 1e200) does not flatten the others
+  const steady = runs.filter((run) => !run.diverged);
+  const values = (steady.length ? steady : runs).flatMap((run) => run.loss.filter((v) => v !== null).map(scale));
   let high = Math.max(...values, fn.best !== null ? -1 : 1), low = Math.min(...values, 0);
   if (fn.best !== null) {
     high = Math.ceil(high);
@@ -290,7 +292,9 @@ function drawLoss() {
     const at = points[Math.min(state.step, points.length - 1)];
     if (at) element("circle", {class: "now", cx: at[0], cy: at[1], r: 4.5, fill: optimizer.color}, group);
   });
-  $("loss-caption").textContent = `loss per step, marker at t = ${state.step}`;
+  const diverged = optimizers.filter((optimizer, k) => runs[k].diverged).map((optimizer) => optimizer.label);
+  $("loss-caption").textContent = `loss per step, marker at t = ${state.step}` +
+    (diverged.length && diverged.length < runs.length ? ` (y range without ${diverged.join(", ")}: diverged)` : "");
 }
 
 // ---- the state cards -----------------------------------------------------------------------------------------------
