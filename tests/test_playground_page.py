@@ -162,6 +162,7 @@ def test_a_fixed_learning_rate_is_the_only_one_on_the_grid():
 
 
 @pytest.mark.parametrize("call, message", [
+    (lambda path: lab.playground_page(path.parent / "no" / "page.html"), "there is no folder .*no$"),
     (lambda path: lab.playground_page(path, functions=["himmelblau"]), "unknown test function 'himmelblau'"),
     (lambda path: lab.playground_page(path, functions=[]), "at least one of: quartic"),
     (lambda path: lab.playground_page(path, optimizers=["adamm"]), "unknown optimizer 'adamm'"),

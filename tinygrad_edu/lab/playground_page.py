@@ -103,6 +103,9 @@ def playground_page(path="playground.html", functions=None, optimizers=None, ste
     lectures' gd, momentum, rmsprop and adam where present). Raises LabError, before writing, for a page over
     MAX_BYTES.
     """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # said now, not after a minute of runs
+        raise LabError(f"cannot write the page to {os.fspath(path)!r}: there is no folder {folder}")
     tests = [get_function(name) for name in (FUNCTIONS if functions is None else functions)]
     grids = _checked_grids(tests, steps, beta1, beta2)
     page_optimizers = page_optimizer_list(DEFAULT_OPTIMIZERS if optimizers is None else optimizers, *grids)
