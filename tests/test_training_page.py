@@ -361,3 +361,16 @@ def test_inline_in_a_notebook_frame_the_page_runs(browser, page_file, tmp_path):
     state = page.evaluate("""(() => { const inner = document.querySelector('iframe').contentWindow;
       inner.trainingPage.setEpoch(2); return inner.trainingPage.state; })()""")
     assert state["epoch"] == 2 and page.errors == []
+
+
+def test_train_html_on_the_command_line_writes_the_page_instead_of_one_run(tmp_path, capsys):
+    from tinygrad_edu import cli
+    page = tmp_path / "runs.html"
+    status = cli.main(["train", "--html", str(page), "--html-runs", "activation=relu,tanh", "--epochs", "2",
+                       "--samples", "200", "--hidden", "8", "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0 and page.exists() and "activation=tanh" in out and "page written to" in out
+    assert [run["label"] for run in page_data(page.read_text(encoding="utf-8"))["runs"]] == ["activation=relu",
+                                                                                              "activation=tanh"]
+    assert cli.main(["train", "--html-runs", "activation=relu"]) == 2
+    assert "give --html PAGE too" in capsys.readouterr().err

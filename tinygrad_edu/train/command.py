@@ -88,6 +88,18 @@ def _add_output_arguments(output):
     output.add_argument("--plot", type=cli_args.figure_file, default=None, metavar="PATH",
                         help="write the loss/accuracy curves (.png) here (needs matplotlib)")
     output.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
+    output.add_argument("--html", type=cli_args.output_file, default=None, metavar="PAGE",
+                        help="instead of one run, write an interactive page of the runs (2-D datasets): an epoch "
+                             "slider over the decision regions, loss and accuracy curves, per-layer norms")
+    output.add_argument("--html-runs", type=_html_runs, action="append", default=None, metavar="SETTING=V1,V2",
+                        help="with --html: a run per value of one setting (activation, init, optimizer, schedule, "
+                             "lr, weight_decay, dropout), e.g. activation=relu,tanh; repeated: every combination")
+
+
+def _html_runs(text):
+    """argparse type of --html-runs; lab.training_page is imported only when the option is given."""
+    from ..lab.training_page import runs_option
+    return runs_option(text)
 
 
 def _per_batch_schedules():
@@ -176,6 +188,11 @@ def _kind(args):
 def run(args):
     from .. import data, nn, random
     check_arguments(args)
+    if args.html_runs and not args.html:
+        raise cli_args.UsageError("--html-runs sets the runs of the --html page; give --html PAGE too")
+    if args.html:
+        from ..lab.training_page import from_args
+        return from_args(args)
     random.manual_seed(args.seed)
     (X_train, y_train), (X_val, y_val), test = load_dataset(args)
     n_classes = int(max(y_train.max(), y_val.max())) + 1
