@@ -61,7 +61,7 @@ model = make_model()
 loss_fn = nn.CrossEntropyLoss()
 train_loader = data.DataLoader((X_train, y_train), batch_size=128, shuffle=True, seed=0)
 val_loader = data.DataLoader((X_val, y_val), batch_size=1000)
-summary = viz.summary(model, (1, 784))
+viz.summary(model, (1, 784))  # the last line of the cell: the notebook shows the table
 
 # %% [markdown]
 # ## 3. Choosing the learning rate: the LR range test
