@@ -1,6 +1,7 @@
 """Shared test settings: hypothesis profiles (HYPOTHESIS_PROFILE=valgrind keeps runs under valgrind short)."""
 import builtins
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -24,3 +25,24 @@ def hide_package(monkeypatch):
         monkeypatch.setattr(builtins, "__import__", guarded_import)
 
     return hide
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for a test module's browser tests (tests/cdp.py), skipped, saying why, where none can
+    start (no chromium, or no websockets package)."""
+    import cdp
+    reason = cdp.missing()
+    if reason:
+        pytest.skip(reason)
+    with cdp.start_browser(tmp_path_factory.mktemp("chromium-profile")) as started:
+        yield started
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """The folder for a test's screenshots: $TINYGRAD_EDU_SCREENSHOTS when it is set (to look at them by eye), else
+    the test's tmp_path."""
+    folder = Path(os.environ.get("TINYGRAD_EDU_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

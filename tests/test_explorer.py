@@ -4,12 +4,10 @@ Browser tests drive headless Chromium over the DevTools protocol (tests/cdp.py),
 write screenshots to pytest's tmp_path, or to $TINYGRAD_EDU_SCREENSHOTS when it names a folder.
 """
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
-import cdp
 import numpy as np
 import pytest
 
@@ -365,24 +363,6 @@ def test_a_long_edge_bends_through_one_point_per_layer():
 
 
 # ---- in a real browser ---------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    reason = cdp.missing()
-    if reason:
-        pytest.skip(reason)
-    with cdp.start_browser(tmp_path_factory.mktemp("chromium-profile")) as started:
-        yield started
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = os.environ.get("TINYGRAD_EDU_SCREENSHOTS")
-    if not folder:
-        return tmp_path
-    os.makedirs(folder, exist_ok=True)
-    return Path(folder)
-
-
 CHECK_STEP = """(() => {
   const marked = document.querySelectorAll('[aria-current="step"]');
   const canvas = document.getElementById('canvas').getBoundingClientRect();

@@ -11,7 +11,6 @@ import struct
 from html.parser import HTMLParser
 from pathlib import Path
 
-import cdp
 import numpy as np
 import pytest
 
@@ -246,32 +245,20 @@ FRAME_STATE = """(() => {
 NEXT = "document.querySelector('iframe').contentDocument.getElementById('next').click()"
 
 
-def test_the_inline_explorer_runs_inside_a_notebook_page(tmp_path):
-    reason = cdp.missing()
-    if reason:
-        pytest.skip(reason)
-    with cdp.start_browser(tmp_path / "chromium-profile") as browser:  # one browser for both graphs
-        for make in GRAPHS:
-            root, names = make()
-            host = tmp_path / f"{make.__name__}.html"  # an output area about as wide as a notebook's
-            inline = viz.explore(root, tmp_path / "page.html", names=names)._repr_html_()
-            host.write_text(f'<!DOCTYPE html><html><body><div style="width: 900px">{inline}</div></body></html>',
-                            encoding="utf-8")
-            page = browser.open(host, width=1000, height=900)
-            start = page.evaluate(FRAME_STATE)
-            assert start["errors"] == [] and start["state"]["phase"] == "start"
-            assert start["frame"] == [900, display.PAGE_HEIGHT] and start["canvas"] > display.PAGE_HEIGHT / 3
-            for _ in range(3):
-                page.evaluate(NEXT)
-            after = page.evaluate(FRAME_STATE)
-            assert after["errors"] == [] and after["state"]["step"] == 3 and after["progress"] != start["progress"]
-            assert page.errors == []
-            _keep_screenshot(page, f"inline-explorer-{make.__name__}.png")
-
-
-def _keep_screenshot(page, name):
-    """Save a screenshot into $TINYGRAD_EDU_SCREENSHOTS when it is set, to look at by eye."""
-    folder = os.environ.get("TINYGRAD_EDU_SCREENSHOTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(Path(folder) / name)
+def test_the_inline_explorer_runs_inside_a_notebook_page(tmp_path, browser, shots):
+    for make in GRAPHS:
+        root, names = make()
+        host = tmp_path / f"{make.__name__}.html"  # an output area about as wide as a notebook's
+        inline = viz.explore(root, tmp_path / "page.html", names=names)._repr_html_()
+        host.write_text(f'<!DOCTYPE html><html><body><div style="width: 900px">{inline}</div></body></html>',
+                        encoding="utf-8")
+        page = browser.open(host, width=1000, height=900)
+        start = page.evaluate(FRAME_STATE)
+        assert start["errors"] == [] and start["state"]["phase"] == "start"
+        assert start["frame"] == [900, display.PAGE_HEIGHT] and start["canvas"] > display.PAGE_HEIGHT / 3
+        for _ in range(3):
+            page.evaluate(NEXT)
+        after = page.evaluate(FRAME_STATE)
+        assert after["errors"] == [] and after["state"]["step"] == 3 and after["progress"] != start["progress"]
+        assert page.errors == []
+        page.screenshot(shots / f"inline-explorer-{make.__name__}.png")

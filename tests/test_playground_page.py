@@ -17,14 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import test_explorer
 
 from tinygrad_edu import cli, lab
 from tinygrad_edu.lab.choices import LabError
 from tinygrad_edu.lab.contours import contour_levels, contour_lines
 
 page_module = importlib.import_module("tinygrad_edu.lab.playground_page")  # lab.playground_page is the function
-browser, shots = test_explorer.browser, test_explorer.shots  # fixtures: a Chromium per module, the screenshots' folder
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"ArrowRight": 39, "ArrowLeft": 37, "ArrowDown": 40, "ArrowUp": 38, "Home": 36, "End": 35}
 

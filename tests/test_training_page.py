@@ -7,11 +7,8 @@ import argparse
 import html
 import importlib
 import json
-import os
 import re
-from pathlib import Path
 
-import cdp
 import numpy as np
 import pytest
 
@@ -229,23 +226,6 @@ def test_parameter_norms_want_both_the_loss_and_the_data_or_neither():
 
 
 # ---- in a real browser -----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One headless Chromium for the module's browser tests (skipped, saying why, where none can start)."""
-    if cdp.missing():
-        pytest.skip(cdp.missing())
-    with cdp.start_browser(tmp_path_factory.mktemp("chromium-profile")) as started:
-        yield started
-
-
-@pytest.fixture
-def shots(tmp_path):
-    """The screenshots' folder: $TINYGRAD_EDU_SCREENSHOTS when it is set, else the test's tmp_path."""
-    folder = Path(os.environ.get("TINYGRAD_EDU_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 PICTURE = """JSON.stringify({regions: document.getElementById('regions').toDataURL(),
   loss: Array.from(document.querySelectorAll('#loss-chart path')).map(p => p.getAttribute('d')),
   marker: Array.from(document.querySelectorAll('#loss-chart .marker, #loss-chart circle'))
