@@ -310,8 +310,12 @@ __attribute__((target("avx512f"))) static void transpose_avx512_f32(const float 
 }
 
 /* ---- run-time choices: SIMD path and thread count ---------------------------------------------------------
- * Cache blocks: kc·nr of B (the L1-resident micro-panel) is 32 KiB at most; mc·kc of A is 256-512 KiB (L2);
- * kc·nc of B is 2-4 MiB (L2/L3). */
+ * Cache blocks. AVX2 and portable C: kc·nr of B, the micro-panel every tile in a column of tiles reads, is 8-16 KiB
+ * and stays in L1; mc·kc of A is 256-288 KiB (L2); kc·nc of B is 2 MiB (L3). AVX-512: a micro-panel of the wide
+ * tiles (32 floats or 16 doubles a row) fills all of L1 at kc = 256 already, so it streams from L2 at any kc worth
+ * having, and kc is set by what it amortises instead: each tile's start and end (zeroing the accumulators, reading
+ * and writing its part of C) come once per kc steps. kc = 768 keeps mc·kc of A at 720-768 KiB, within the 1 MiB or
+ * more of L2 of every AVX-512 CPU, and kc·nc of B at 6 MiB (L3) (see docs/performance.md, AVX-512 kc). */
 enum { SIMD_PORTABLE, SIMD_AVX2, SIMD_AVX512, SIMD_PATHS };
 static const char *const SIMD_NAMES[SIMD_PATHS] = {"portable", "avx2", "avx512"};
 
@@ -327,9 +331,9 @@ static const tiling_f32 tiles_f32[SIMD_PATHS][TILES] = {
     {TILING(6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32),
      TILING(12, 8, 288, 256, 2048, ukernel_avx2_f32_narrow, transpose_avx2_f32),
      TILING(6, 16, 288, 256, 2048, ukernel_avx2_f32, transpose_avx2_f32)},
-    {TILING(8, 32, 256, 256, 2048, ukernel_avx512_f32, transpose_avx512_f32),
-     TILING(16, 16, 256, 256, 2048, ukernel_avx512_f32_narrow, transpose_avx512_f32),
-     TILING(4, 64, 256, 256, 2048, ukernel_avx512_f32_small, transpose_avx512_f32)},
+    {TILING(8, 32, 256, 768, 2048, ukernel_avx512_f32, transpose_avx512_f32),
+     TILING(16, 16, 256, 768, 2048, ukernel_avx512_f32_narrow, transpose_avx512_f32),
+     TILING(4, 64, 256, 768, 2048, ukernel_avx512_f32_small, transpose_avx512_f32)},
 };
 static const tiling_f64 tiles_f64[SIMD_PATHS][TILES] = {
     {TILING(4, 8, 128, 256, 1024, ukernel_portable_f64, transpose_scalar_f64),
@@ -338,9 +342,9 @@ static const tiling_f64 tiles_f64[SIMD_PATHS][TILES] = {
     {TILING(6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64),
      TILING(12, 4, 144, 256, 1024, ukernel_avx2_f64_narrow, transpose_avx2_f64),
      TILING(6, 8, 144, 256, 1024, ukernel_avx2_f64, transpose_avx2_f64)},
-    {TILING(12, 16, 120, 256, 1024, ukernel_avx512_f64, transpose_avx2_f64),
-     TILING(16, 8, 128, 256, 1024, ukernel_avx512_f64_narrow, transpose_avx2_f64),
-     TILING(4, 32, 120, 256, 1024, ukernel_avx512_f64_small, transpose_avx2_f64)},
+    {TILING(12, 16, 120, 768, 1024, ukernel_avx512_f64, transpose_avx2_f64),
+     TILING(16, 8, 128, 768, 1024, ukernel_avx512_f64_narrow, transpose_avx2_f64),
+     TILING(4, 32, 120, 768, 1024, ukernel_avx512_f64_small, transpose_avx2_f64)},
 };
 
 static int simd_path = SIMD_PORTABLE;
