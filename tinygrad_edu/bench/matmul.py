@@ -76,6 +76,7 @@ def thread_speedup(n, dtype, threads, repeats):
     """Our n×n×n product's 1 -> `threads` speed-up, the two settings taking turns repeat by repeat, so both meet
     the same moments of a shared machine (the tables time them minutes apart, when its load may differ)."""
     import tinygrad_edu as tg
+
     from ..backend import c
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
@@ -129,8 +130,8 @@ def report(args):
         args.sizes, args.batches, args.dtypes = [s for s in args.sizes if s <= 512], [128], ["float32"]
     info = tg.backend_info()
     lines = ["## GEMM: tinygrad_edu vs numpy", "",
-             f"Our kernel: SIMD path {info['simd']}. {blas_description()}. "
-             f"Compared against numpy with {', '.join(OPENBLAS_LIMITS)} unset (its strongest kernel).", ""]
+             (f"Our kernel: SIMD path {info['simd']}. {blas_description()}. "
+              f"Compared against numpy with {', '.join(OPENBLAS_LIMITS)} unset (its strongest kernel)."), ""]
     for dtype in args.dtypes:
         ours_us, numpy_us = boundary_overhead_us(dtype)
         lines.append(f"- {dtype} call overhead (1×1×1): ours {ours_us:.2f} µs, numpy {numpy_us:.2f} µs")
@@ -161,6 +162,7 @@ def report(args):
 def run(args):
     if any(name in os.environ for name in OPENBLAS_LIMITS):
         env = {key: value for key, value in os.environ.items() if key not in OPENBLAS_LIMITS}
-        return subprocess.run([sys.executable, "-m", "tinygrad_edu.bench", "matmul", *sys.argv[2:]], env=env).returncode
+        command = [sys.executable, "-m", "tinygrad_edu.bench", "matmul", *sys.argv[2:]]
+        return subprocess.run(command, check=False, env=env).returncode
     print("\n".join(report(args)))
     return 0
