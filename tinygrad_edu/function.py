@@ -63,10 +63,15 @@ class Function:
     def _versions_of_saved(self, inputs, output):
         """(input position, or None for the output; its version counter; the counter's value now) for every saved
         array that is an input's or the output's memory."""
-        owners = {id(output.data): (None, output)} | {id(t.data): (i, t) for i, t in enumerate(inputs)}
-        # arrays owned by no tensor are forward's own temporaries, which nothing else can change
-        return [(position, tensor._version_counter, tensor._version_counter.value)
-                for position, tensor in (owners[id(a)] for a in self.saved if id(a) in owners)]
+        noted, owners = [], (*inputs, output)
+        for array in self.saved:  # an array no tensor owns is a temporary of forward's, which nothing else changes
+            if array is not None:
+                for position, tensor in enumerate(owners):
+                    if array is tensor.data:
+                        noted.append((position if tensor is not output else None, tensor._version_counter,
+                                      tensor._version_counter.value))
+                        break
+        return noted
 
     @classmethod
     def rule(cls):
@@ -320,8 +325,7 @@ class Mean(Sum):
     def forward(self, a, axis=None, keepdims=False):
         total = super().forward(a, axis, keepdims)
         self.count = _reduced_count(a.shape, self.kept_shape)
-        with np.errstate(divide="ignore", invalid="ignore"):  # the mean of nothing is NaN, as in numpy and PyTorch
-            return total / self.count
+        return total / self.count  # the mean of nothing is NaN, with numpy's warning
 
     def backward(self, grad):
         return super().backward(grad / max(self.count, 1))

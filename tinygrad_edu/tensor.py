@@ -185,10 +185,8 @@ class Tensor:
 
     def numpy(self):
         """The data, shared, not copied; read-only when this tensor requires grad (change it under no_grad())."""
-        if not self.requires_grad:
-            return self.data
-        view = self.data.view()
-        view.flags.writeable = False
+        view = self.data.view() if self.requires_grad else self.data
+        view.flags.writeable = view.flags.writeable and not self.requires_grad
         return view
 
     def tolist(self): return self.data.tolist()
