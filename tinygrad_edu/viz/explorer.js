@@ -62,7 +62,7 @@
       const top = node.y - node.h / 2 + LINE + 1;
       text(group, node.x, top, node.label, "name");
       text(group, node.x, top + LINE, node.shape);
-      text(group, node.x, top + 2 * LINE, node.value);
+      text(group, node.x, top + 2 * LINE, node.value, "value");
       node.gradTexts = [];
       for (let line = 0; line < node.gradLines; line++) {
         node.gradTexts.push(text(group, node.x, top + (3 + line) * LINE, "", "grad"));
