@@ -480,3 +480,23 @@ def test_a_large_graphs_first_step_comes_close_enough_to_read(browser, tmp_path)
     assert (state()["step"], state()["view"]["scale"]) == (2, pytest.approx(overview))
     now = page.evaluate(CHECK_STEP)
     assert inside(now["box"], now["canvas"]) and now["hit"] and page.errors == []
+
+
+VISIBLE_VALUES = """Array.from(document.querySelectorAll('#graph .node text.value'))
+  .filter(text => getComputedStyle(text).visibility === 'visible').map(text => text.parentNode.id.slice(5))"""
+
+
+def test_a_results_value_appears_only_once_forward_has_computed_it(browser, tmp_path):
+    _, _, f = viz.lecture_example()
+    path = tmp_path / "f.html"
+    viz.explore(f, path)
+    data = page_data(path)
+    label = {node["id"]: node["label"] for node in data["nodes"]}
+    made_by_ops = {step["node"] for step in data["forward"]}
+    leaves = {node["id"] for node in data["nodes"] if node["kind"] != "op"} - made_by_ops
+    page = browser.open(path, width=900, height=700)
+    assert set(page.evaluate(VISIBLE_VALUES)) == leaves  # x, y and the two constants 2
+    for _ in range(3):
+        page.press("ArrowRight", key_code=39)
+    assert {label[node] for node in set(page.evaluate(VISIBLE_VALUES)) - leaves} == {"a", "b", "c"}
+    assert page.errors == []
