@@ -1,4 +1,5 @@
 """tinygrad_edu.onnx.export: the files pass onnx's full check and compute in onnxruntime what our forward does."""
+import itertools
 import subprocess
 import sys
 
@@ -68,6 +69,15 @@ MODELS = {
                                       nn.Linear(7, 3, dtype="float64"), nn.Softmax()), (5,)),
     "shared-layer-subclass": (lambda: nn.Sequential(WideLinear(4), nn.ReLU(), nn.Linear(16, 4), nn.ReLU(),
                                                     nn.Linear(4, 4), nn.Sigmoid(), nn.Linear(4, 4)), (4,)),
+    # Linear over the last axis of (batch, seq, features): Transpose, MatMul and Add instead of Gemm
+    "sequence": (lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3), nn.Softmax(axis=-1)), (5, 4)),
+    "sequence-float64": (lambda: nn.Sequential(nn.Linear(4, 8, dtype="float64"), nn.ReLU(),
+                                               nn.Linear(8, 3, dtype="float64"), nn.Softmax(axis=-1)), (5, 4)),
+    # every other layer on 4-D and 3-D values too, down to a 2-D Gemm at the end
+    "four-axes-every-layer": (lambda: nn.Sequential(
+        nn.Linear(4, 6, bias=False), nn.LeakyReLU(0.1), nn.Dropout(0.4), nn.Identity(), nn.LogSoftmax(axis=1),
+        nn.Flatten(start_dim=2), nn.Linear(18, 5), nn.Tanh(), nn.Sigmoid(), nn.Softmax(axis=-1), nn.Flatten(),
+        nn.Linear(10, 3)), (2, 3, 4)),
 }
 
 
@@ -108,7 +118,36 @@ def test_weights_are_initializers_under_the_state_dict_names_and_nodes_under_the
     for key, value in state.items():
         np.testing.assert_array_equal(weights[key], value)
     layer_paths = [path for path, module in model.named_modules() if not isinstance(module, nn.Sequential)]
-    assert [node.name for node in proto.graph.node] == layer_paths
+    node_names = [node.name for node in proto.graph.node]
+    assert len(set(node_names)) == len(node_names)
+    nodes_of_each_layer = [(layer, list(names)) for layer, names in
+                           itertools.groupby(node_names, key=lambda name: layer_of(name, layer_paths))]
+    assert [layer for layer, _ in nodes_of_each_layer] == layer_paths
+    assert all(names[-1] == layer for layer, names in nodes_of_each_layer)  # a layer's last node carries its path
+
+
+def layer_of(node_name, layer_paths):
+    """The layer a node belongs to: the one it is named after, "<path>" or "<path>.<step>"."""
+    return node_name if node_name in layer_paths else node_name.rsplit(".", 1)[0]
+
+
+@pytest.mark.parametrize("features", [(4,), (5, 4), (3, 5, 4)])
+def test_linear_is_gemm_on_two_axes_and_transpose_matmul_add_on_more(features, tmp_path):
+    model = randomized(nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2, bias=False)))
+    proto = tg_onnx.export(model, tg.randn(2, *features), tmp_path / "m.onnx")
+    nodes = proto.graph.node
+    if len(features) == 1:
+        assert [(node.op_type, list(node.input)[1:]) for node in nodes] == [
+            ("Gemm", ["0.weight", "0.bias"]), ("Gemm", ["1.weight"])]
+        return
+    assert [node.op_type for node in nodes] == ["Transpose", "MatMul", "Add", "Transpose", "MatMul"]
+    transposes = [node for node in nodes if node.op_type == "Transpose"]
+    assert [list(node.input) for node in transposes] == [["0.weight"], ["1.weight"]]  # the stored weight itself
+    assert all(list(node.attribute[0].ints) == [1, 0] for node in transposes)
+    assert [node.input[1] for node in nodes if node.op_type == "MatMul"] == [node.output[0] for node in transposes]
+    assert list(nodes[2].input) == ["0.matmul.output", "0.bias"]
+    output_dims = proto.graph.output[0].type.tensor_type.shape.dim
+    assert [dim.dim_param or dim.dim_value for dim in output_dims] == ["batch", *features[:-1], 2]
 
 
 def test_flatten_is_onnx_flatten_for_the_usual_range_and_a_reshape_otherwise(tmp_path):
@@ -178,7 +217,7 @@ BAD_INPUTS = [
     (tg.randn(2, 5), ShapeError, r"layer '0' \(Linear.*\(2, 5\).*\(3, 4\)"),
     (tg.randn(2, 4, dtype="float64"), DTypeError, "layer '0'.*float64.*float32"),
     (np.ones((2, 4), np.int64), DTypeError, "float32 or float64.*int64"),
-    (np.ones((2, 3, 4), np.float32), ShapeError, r"\(2, 3, 4\).*2-D \(batch, features\)"),
+    (np.ones((4,), np.float32), ShapeError, r"\(4,\).*both the batch axis and the features"),
     (np.ones((0, 4), np.float32), ShapeError, r"batch axis.*\(0, 4\)"),
     ([[1.0, 2.0, 3.0, 4.0]], TypeError, "Tensor or a numpy array, got list"),
 ]

@@ -14,10 +14,15 @@ Netron draws.
 
 Like `torch.onnx.export`, `export` runs the model once on `example_input`: that checks the input fits and
 gives every intermediate shape. Axis 0 of the input and the output is the batch axis, left dynamic (named
-"batch") unless `dynamic_batch=False`. Each layer becomes one ONNX node named by its path in the model ("0",
-"2.1", ...), and the weights are stored as initializers under their state-dict names ("1.weight", "1.bias"),
-the names PyTorch gives the same architecture. Dropout is exported as in eval mode (the identity), whatever
-mode the model is in; the model itself is left as it was.
+"batch") unless `dynamic_batch=False`; the other axes keep the example's sizes. Each layer becomes an ONNX node
+named by its path in the model ("0", "2.1", ...), and the weights are stored as initializers under their
+state-dict names ("1.weight", "1.bias"), the names PyTorch gives the same architecture. Dropout is exported as
+in eval mode (the identity), whatever mode the model is in; the model itself is left as it was.
+
+Linear works on the last axis of inputs with any number of leading axes, as our forward does: on a 2-D input
+(batch, features) it is one Gemm node; on (batch, seq, features) and more axes, where Gemm does not apply, it
+is three nodes, Transpose of the weight, MatMul and Add of the bias, named "<path>.weight_transposed",
+"<path>.matmul" and "<path>" (a layer's last node always carries its path and writes "<path>.output").
 
 Supported: Sequential (nested too) of Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten,
 Identity and Dropout, in float32 or float64. The file is written with the `onnx` package, an optional extra:
@@ -53,16 +58,27 @@ def _import_onnx():
     return onnx
 
 
-# ---- one ONNX node per layer -------------------------------------------------------------------------------------
+# ---- each layer's ONNX nodes ---------------------------------------------------------------------------------------
 def _linear(graph, layer, shape):
-    """Gemm computes Y = A·B' + C, with B' = Bᵀ when transB=1: A = x, B = W (out, in) as stored, C = b."""
-    if len(shape) != 2:
-        raise ShapeError(f"Linear gets an input of shape {shape}; ONNX export supports Linear on 2-D "
-                         f"(batch, features) inputs only (put a Flatten() before it to merge more axes)")
-    inputs = [graph.param_names[id(layer.weight)]]
-    if layer.bias is not None:
-        inputs.append(graph.param_names[id(layer.bias)])
-    graph.node("Gemm", inputs, transB=1)
+    """y = x·Wᵀ + b over the last axis of x, with W (out, in) and b stored as the state dict holds them.
+
+    A 2-D x (batch, in) is one Gemm, Y = A·B' + C with A = x, B' = Bᵀ (transB=1), B = W, C = b. Gemm takes 2-D
+    inputs only, so an x of 3 or more axes (batch, ..., in) takes three nodes: Transpose(W) = Wᵀ (in, out), then
+    MatMul(x, Wᵀ), which like numpy's matmul multiplies the last two axes and keeps the leading ones (the batch
+    axis among them), then Add(·, b), which broadcasts b over every leading axis. Transposing inside the graph
+    keeps W itself as the initializer, so the file's weights are still the state dict's arrays."""
+    if len(shape) < 2:
+        raise ShapeError(f"Linear gets an input of shape {shape}: the one axis would be both the batch axis and the "
+                         f"features; ONNX export needs (batch, ..., features)")
+    weight = graph.param_names[id(layer.weight)]
+    bias = [graph.param_names[id(layer.bias)]] if layer.bias is not None else []
+    if len(shape) == 2:
+        graph.node("Gemm", [weight, *bias], transB=1)
+        return
+    weight_transposed = graph.side_node("Transpose", [weight], "weight_transposed", perm=[1, 0])
+    graph.node("MatMul", [weight_transposed], step="matmul" if bias else None)
+    if bias:
+        graph.node("Add", bias)
 
 
 def _leaky_relu(graph, layer, shape):
@@ -146,21 +162,35 @@ class _GraphBuilder:
                              for name, param in model.named_parameters()]
         self.nodes, self.value, self.path = [], input_name, ""
 
+    def _qualified(self, suffix):
+        """`<path>.<suffix>`, the name of something that belongs to the current layer."""
+        return f"{self.path}.{suffix}" if self.path else suffix
+
     def constant(self, suffix, array):
         """A constant input of the current layer's node (e.g. a Reshape's target shape), named `<path>.<suffix>`."""
-        name = f"{self.path}.{suffix}" if self.path else suffix
+        name = self._qualified(suffix)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
-    def node(self, op_type, extra_inputs=(), **attributes):
-        """Append `op_type` applied to the current value (and `extra_inputs`); its output becomes the value."""
-        output = f"{self.path}.output" if self.path else "output"
-        self.nodes.append(self.onnx.helper.make_node(op_type, [self.value, *extra_inputs], [output],
-                                                     name=self.path or op_type, **attributes))
-        self.value = output
+    def _append(self, op_type, inputs, name, output, attributes):
+        self.nodes.append(self.onnx.helper.make_node(op_type, inputs, [output], name=name, **attributes))
+        return output
+
+    def node(self, op_type, extra_inputs=(), step=None, **attributes):
+        """Append `op_type` applied to the current value (and `extra_inputs`); its output becomes the value.
+        A layer's last node is named by the layer's path and writes `<path>.output`; a node before it names its
+        `step` within the layer: node `<path>.<step>`, output `<path>.<step>.output`."""
+        name = self._qualified(step) if step else self.path or op_type
+        output = self._qualified(f"{step}.output" if step else "output")
+        self.value = self._append(op_type, [self.value, *extra_inputs], name, output, attributes)
+
+    def side_node(self, op_type, inputs, step, **attributes):
+        """Append `op_type` applied to `inputs` only (e.g. a weight), named `<path>.<step>`; returns its output's
+        name, `<path>.<step>.output`, and leaves the current value as it was."""
+        return self._append(op_type, inputs, self._qualified(step), self._qualified(f"{step}.output"), attributes)
 
     def add_layer(self, path, layer, x):
-        """The layer's node (its repr as the node's doc string); returns the layer's eval-mode output on `x`."""
+        """The layer's nodes (its repr as the last one's doc string); returns the layer's eval-mode output on `x`."""
         self.path = path
         kind = _supported_class(layer, _CONVERTERS)
         _CONVERTERS[kind](self, layer, x.shape)
