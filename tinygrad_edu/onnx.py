@@ -58,7 +58,7 @@ def _import_onnx():
     return onnx
 
 
-# ---- each layer's ONNX nodes ---------------------------------------------------------------------------------------
+# ---- each layer's ONNX nodes -------------------------------------------------------------------------------------
 def _linear(graph, layer, shape):
     """y = x·Wᵀ + b over the last axis of x, with W (out, in) and b stored as the state dict holds them.
 
