@@ -230,12 +230,23 @@ def test_every_op_in_the_tables_exists():
         assert issubclass(getattr(function, name), function.Function), name
 
 
+OPS = sorted(name for name, value in vars(function).items() if isinstance(value, type)
+             and issubclass(value, function.Function) and value is not function.Function)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_every_op_of_function_py_has_exactly_one_entry(op):
+    """No op falls back to its generic rule: each is either element-wise or has its gradient written in names."""
+    assert (op in ELEMENT_WISE) + (op in GRADIENT_FORMULAS) == 1, f"{op} needs an entry in exactly one table"
+
+
 SCALAR_OPS = {  # op name -> a function of two float64 scalars (a, b) using that op once
     "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b, "Div": lambda a, b: a / b,
     "Pow": lambda a, b: a ** b, "Neg": lambda a, b: -a, "Exp": lambda a, b: a.exp(), "Log": lambda a, b: a.log(),
     "Sqrt": lambda a, b: a.sqrt(), "Abs": lambda a, b: a.abs(), "Tanh": lambda a, b: a.tanh(),
     "Sigmoid": lambda a, b: a.sigmoid(), "ReLU": lambda a, b: a.relu(), "LeakyReLU": lambda a, b: a.leaky_relu(0.1),
     "Clip": lambda a, b: a.clip(-1.0, 1.0), "Cast": lambda a, b: a.float(),
+    "Where": lambda a, b: tg.where(a > b, a, b),
 }
 
 
@@ -258,6 +269,18 @@ def test_each_element_wise_ops_local_derivative_equals_the_engines(op, a_value, 
     for parent, how in zip(out.op.parents, explained):
         assert how["value"] == pytest.approx(parent.grad.item(), rel=1e-6, nan_ok=True)  # upstream is 1 here
         assert how["local"].startswith(f"∂out/∂{parent.name} = ")
+
+
+@pytest.mark.parametrize("a_value, b_value", [(0.7, 1.3), (2.5, -0.5)])
+def test_where_writes_its_condition_as_true_or_false(a_value, b_value):
+    a = tg.tensor(a_value, dtype="float64", requires_grad=True, name="a")
+    b = tg.tensor(b_value, dtype="float64", requires_grad=True, name="b")
+    out = tg.where(a > b, a, b)
+    out.name = "y"
+    holds = a_value > b_value
+    to_a, to_b = explain(out, lambda t: t.name, "y")
+    assert to_a["local"] == f"∂y/∂a = 1 if cond else 0 = 1 if {holds} else 0 = {int(holds)}"
+    assert to_b["local"] == f"∂y/∂b = 0 if cond else 1 = 0 if {holds} else 1 = {int(not holds)}"
 
 
 def test_a_constant_exponent_is_written_as_on_paper():
@@ -285,6 +308,75 @@ def test_tensor_ops_get_their_gradient_in_the_graphs_names():
     out.name = "out"
     assert [how["formula"] for how in explain(out, lambda t: t.name, "f")] == [
         "∂f/∂out ⊙ shift", "∂f/∂out ⊙ rows, summed back to its shape (3,)"]  # broadcasting made copies of shift
+
+
+def named(value, name):
+    return tg.tensor(value, dtype="float64", requires_grad=True, name=name)
+
+
+def formula_and_engines_gradients(make, *leaves, upstream_seed=0):
+    """The formula explain() writes for each leaf at out = make(*leaves), the upstream gradient fed in, and the
+    gradients the engine sends to each leaf."""
+    out = make(*leaves)
+    out.name = "o"
+    formulas = [how["formula"] for how in explain(out, lambda t: t.name, "f")]
+    upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape)
+    out.backward(tg.tensor(upstream))
+    return formulas, upstream, [leaf.grad.numpy() for leaf in leaves]
+
+
+@pytest.mark.parametrize("op, values", [("max", [[1.0, 3, 3], [2, 0, 3]]), ("max", [[0.5, -1, 2], [7, 1, 4]]),
+                                        ("min", [[-2.0, 4, -2], [1, 5, 6]]), ("min", [[3.0, 1, 2], [9, 8, 7]])])
+def test_max_and_min_write_the_number_of_ties_that_share_the_gradient(op, values):
+    (formula,), upstream, (grad,) = formula_and_engines_gradients(lambda x: getattr(x, op)(), named(values, "x"))
+    extremes = {"max": "maxima", "min": "minima"}[op]
+    ties = np.count_nonzero(grad)  # the engine's gradient is upstream/k at each of the k extremes
+    assert formula == f"∂f/∂o × (1/k at the k {extremes} of x, 0 elsewhere), k = {ties}"
+    np.testing.assert_allclose(grad[grad != 0], upstream / ties)
+    (along_rows,), _, _ = formula_and_engines_gradients(lambda x: getattr(x, op)(axis=1), named(values, "x"))
+    assert along_rows.endswith("0 elsewhere), k counted in each reduced slice")
+
+
+@pytest.mark.parametrize("op, axis, correction", [("var", None, 1), ("var", 1, 0), ("std", 0, 1), ("std", None, 0)])
+def test_var_and_std_write_n_and_the_correction_their_gradient_divides_by(op, axis, correction):
+    values = np.array([[1.0, 4, 2, 8], [3, 0, 5, 5], [6, 1, 1, 2]])
+    (formula,), upstream, (grad,) = formula_and_engines_gradients(
+        lambda x: getattr(x, op)(axis=axis, correction=correction), named(values, "x"))
+    n = values.size if axis is None else values.shape[axis]
+    deviations = values - values.mean(axis=axis, keepdims=True)
+    spread = getattr(np, op)(values, axis=axis, keepdims=True, ddof=correction)
+    kept = np.reshape(upstream, spread.shape)
+    if op == "var":
+        assert formula == f"∂f/∂o × 2·(x − mean(x))/({n} − {correction})"
+        np.testing.assert_allclose(grad, kept * 2 * deviations / (n - correction))
+    else:
+        assert formula == f"∂f/∂o × (x − mean(x))/(({n} − {correction})·o), 0 where o = 0"
+        np.testing.assert_allclose(grad, kept * deviations / ((n - correction) * spread))
+
+
+@pytest.mark.parametrize("index, written", [(slice(1, 3), "1:3"), ((0, slice(None, None, 2)), "0, ::2"),
+                                           ([0, 0, 2], "[0, 0, 2]"), ([2, 1], "[2, 1]"), ((Ellipsis, 1), "..., 1")])
+def test_get_item_names_the_selected_positions_and_says_when_repeats_add_up(index, written):
+    x = named(np.arange(12.0).reshape(3, 4), "x")
+    (formula,), upstream, (grad,) = formula_and_engines_gradients(lambda x: x[index], x)
+    picked, scattered = np.zeros(x.shape), np.zeros(x.shape)
+    np.add.at(picked, index, 1)
+    np.add.at(scattered, index, upstream)  # what the formula says: upstream put back at the positions, repeats added
+    np.testing.assert_array_equal(grad, scattered)
+    repeats = ", a position picked more than once receiving the sum" if picked.max() > 1 else ""
+    assert formula == f"∂f/∂o scattered back to the selected positions x[{written}], 0 elsewhere{repeats}"
+
+
+@pytest.mark.parametrize("shapes, axis", [([(2,), (3,)], 0), ([(2, 3), (2, 1), (2, 2)], 1), ([(1, 2), (3, 2)], -2)])
+def test_each_input_of_cat_receives_the_slice_its_formula_names(shapes, axis):
+    leaves = [named(np.ones(shape), name) for shape, name in zip(shapes, "abc")]
+    formulas, upstream, grads = formula_and_engines_gradients(lambda *xs: tg.cat(xs, axis=axis), *leaves)
+    for formula, grad in zip(formulas, grads):
+        written = re.fullmatch(r"its slice of ∂f/∂o: \(∂f/∂o\)\[((?::, )*)(\d+):(\d+)\]", formula)
+        assert written, formula
+        before, start, stop = written.group(1).count(":"), int(written.group(2)), int(written.group(3))
+        assert before == axis % upstream.ndim
+        np.testing.assert_array_equal(grad, upstream[(slice(None),) * before + (slice(start, stop),)])
 
 
 # ---- layout --------------------------------------------------------------------------------------------------------

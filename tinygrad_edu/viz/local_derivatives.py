@@ -7,9 +7,10 @@ At e = c² of the lecture example, with c = 3 and ∂f/∂e = 1 arriving from ab
 
 Ops are looked up by class name in two tables. ELEMENT_WISE holds ops whose output element depends on one element
 of each input: their local derivative is a formula, evaluated with the numbers when every value is a scalar, and
-applied element by element (⊙) to tensors. GRADIENT_FORMULAS holds ops that mix elements (matrix products,
-reductions, softmax): for them the whole gradient they send is written as a formula in the graph's names. Any other
-op falls back to its own rule (Function.rule(), with its generic letters) and the numbers the engine produced.
+applied element by element (⊙) to tensors. GRADIENT_FORMULAS holds ops that mix or move elements (matrix products,
+reductions, softmax, indexing, joining): for them the whole gradient they send is written as a formula in the
+graph's names. Every op of function.py has an entry in one table; an op defined elsewhere falls back to its own rule
+(Function.rule(), with its generic letters) and the numbers the engine produced.
 The numbers after "+=" are always the engine's own, never recomputed here.
 """
 import numpy as np
@@ -49,7 +50,10 @@ def show_name(operand):
 
 
 def show_value(operand):
-    """A number as it appears inside a formula: negative ones in parentheses, so 2·(-1.5) is not 2·-1.5."""
+    """A number as it appears inside a formula: negative ones in parentheses, so 2·(-1.5) is not 2·-1.5; a
+    condition as True or False."""
+    if operand.array.dtype == bool:
+        return str(operand.array.item())
     text = format_number(operand.value.item())
     return f"({text})" if text.startswith("-") else text
 
@@ -92,6 +96,14 @@ def _clip(op, out, a):
     return [Term(lambda show: f"1 if {low} ≤ {show(a)} ≤ {high} else 0", inside.astype(np.float64))]
 
 
+def _where(op, out, a, b):
+    """y = where(cond, a, b) takes a where cond holds, b elsewhere: ∂y/∂a = 1 if cond else 0, ∂y/∂b the other way."""
+    cond = Operand("cond", op.saved[0])
+    holds = cond.value
+    return [Term(lambda show: f"1 if {show(cond)} else 0", holds),
+            Term(lambda show: f"0 if {show(cond)} else 1", 1 - holds)]
+
+
 def _constant(*values):
     return lambda op, out, *inputs: [Term(lambda show, v=v: format_number(v), v) for v in values]
 
@@ -114,12 +126,74 @@ ELEMENT_WISE = {  # op class name -> rule(op, out, *inputs): one Term per input
     "ReLU": _relu_like(lambda op: 0),
     "LeakyReLU": _relu_like(lambda op: op.negative_slope),
     "Clip": _clip,
+    "Where": _where,
 }
+
+
+def _elements_per_result(out, a):
+    """n: how many elements of a a reduction combined into each element of out."""
+    return a.array.size // max(out.array.size, 1)
+
+
+def _var(op, g, out, a):
+    """∂var(a)/∂aⱼ = 2·(aⱼ − mean(a))/(n − correction)."""
+    n = _elements_per_result(out, a)
+    return [f"{g} × 2·({a.name} − mean({a.name}))/({n} − {n - op.dof})"]
+
+
+def _std(op, g, out, a):
+    """∂std(a)/∂aⱼ = (aⱼ − mean(a))/((n − correction)·std(a)), and 0 where std(a) = 0."""
+    n = _elements_per_result(out, a)
+    return [f"{g} × ({a.name} − mean({a.name}))/(({n} − {n - op.dof})·{out.name}), 0 where {out.name} = 0"]
+
+
+def _extremes(which):
+    """∂max(a)/∂aⱼ = 1/k at the k maxima (ties share the gradient), 0 elsewhere; k written out for a whole reduction."""
+    def formula(op, g, out, a):
+        shared = f"{g} × (1/k at the k {which} of {a.name}, 0 elsewhere)"
+        if out.array.size != 1:
+            return [shared + ", k counted in each reduced slice"]
+        ties = np.count_nonzero(a.array == out.array.item())  # 0 for a NaN result: no k to write then
+        return [shared + f", k = {ties}" if ties else shared]
+    return formula
+
+
+def _subscript(index):
+    """An index as Python writes it inside [ ]: 1:3, 0, ::2 or [0, 0, 2] (long index arrays summarised, masks counted)."""
+    if isinstance(index, tuple):
+        return ", ".join(_subscript(part) for part in index)
+    if isinstance(index, slice):
+        parts = ["" if part is None else str(part) for part in (index.start, index.stop, index.step)]
+        return ":".join(parts[:2]) if index.step is None else ":".join(parts)
+    if isinstance(index, np.ndarray) and index.dtype == bool:
+        return f"a mask selecting {np.count_nonzero(index)} of {index.size}"
+    if isinstance(index, np.ndarray):  # on one line, however many axes
+        return " ".join(np.array2string(index, separator=", ", threshold=6, edgeitems=2).split())
+    return "..." if index is Ellipsis else str(index)
+
+
+def _get_item(op, g, out, a):
+    """∂a[i]/∂a = 1 at the selected positions, 0 elsewhere: the gradient goes back where its elements came from."""
+    picked = np.zeros(a.array.shape, dtype=np.int64)
+    np.add.at(picked, op.index, 1)  # how often each position was selected: an index array may repeat one
+    repeats = ", a position picked more than once receiving the sum" if picked.max(initial=0) > 1 else ""
+    return [f"{g} scattered back to the selected positions {a.name}[{_subscript(op.index)}], 0 elsewhere{repeats}"]
+
+
+def _cat(op, g, out, *inputs):
+    """∂cat(a₁, …, aₙ)/∂aᵢ = 1 on aᵢ's slice of the output: each input receives its slice of the gradient."""
+    axis = op.axis % out.array.ndim
+    ends = np.cumsum([operand.array.shape[axis] for operand in inputs]).tolist()
+    return [f"its slice of {g}: ({g})[{':, ' * axis}{start}:{end}]" for start, end in zip([0] + ends, ends)]
 
 
 GRADIENT_FORMULAS = {  # op class name -> formula(op, g, out, *inputs): what each input receives, g = ∂root/∂out
     "Sum": lambda op, g, out, a: [f"{g}, copied to every element summed into it"],
-    "Mean": lambda op, g, out, a: [f"{g} / {a.array.size // max(out.array.size, 1)}, to every element averaged"],
+    "Mean": lambda op, g, out, a: [f"{g} / {_elements_per_result(out, a)}, to every element averaged"],
+    "Var": _var,
+    "Std": _std,
+    "Max": _extremes("maxima"),
+    "Min": _extremes("minima"),
     "MatMul": lambda op, g, out, a, b: [f"{g}·{b.name}ᵀ", f"{a.name}ᵀ·{g}"],
     "Linear": lambda op, g, out, x, w, b=None: [f"{g}·{w.name}", f"({g})ᵀ·{x.name}", f"Σ over rows of {g}"],
     "Softmax": lambda op, g, out, z: [f"{out.name} ⊙ ({g} − Σ {g} ⊙ {out.name})"],
@@ -128,6 +202,8 @@ GRADIENT_FORMULAS = {  # op class name -> formula(op, g, out, *inputs): what eac
     "Reshape": lambda op, g, out, a: [f"{g} reshaped back to {a.array.shape}"],
     "Permute": lambda op, g, out, a: [f"{g} with its axes put back in order"],
     "Expand": lambda op, g, out, a: [f"{g} summed over the expanded axes"],
+    "GetItem": _get_item,
+    "Cat": _cat,
 }
 
 
