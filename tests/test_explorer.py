@@ -371,8 +371,8 @@ def test_get_item_names_the_selected_positions_and_says_when_repeats_add_up(inde
 def test_each_input_of_cat_receives_the_slice_its_formula_names(shapes, axis):
     leaves = [named(np.ones(shape), name) for shape, name in zip(shapes, "abc")]
     formulas, upstream, grads = formula_and_engines_gradients(lambda *xs: tg.cat(xs, axis=axis), *leaves)
-    for formula, grad in zip(formulas, grads):
-        written = re.fullmatch(r"its slice of ∂f/∂o: \(∂f/∂o\)\[((?::, )*)(\d+):(\d+)\]", formula)
+    for formula, grad, leaf in zip(formulas, grads, leaves):
+        written = re.fullmatch(rf"\(∂f/∂o\)\[((?::, )*)(\d+):(\d+)\], the slice {leaf.name} fills in o", formula)
         assert written, formula
         before, start, stop = written.group(1).count(":"), int(written.group(2)), int(written.group(3))
         assert before == axis % upstream.ndim
@@ -572,6 +572,36 @@ def test_a_large_graphs_first_step_comes_close_enough_to_read(browser, tmp_path)
     assert (state()["step"], state()["view"]["scale"]) == (2, pytest.approx(overview))
     now = page.evaluate(CHECK_STEP)
     assert inside(now["box"], now["canvas"]) and now["hit"] and page.errors == []
+
+
+def max_of_where_and_cat():
+    """f = where(m > 4, m, n), n = −m, m = max(c), c = cat(w, b), w = where(a > b, a, b): a Max with two tied maxima,
+    a Where on vectors and on scalars, and a Cat."""
+    a, b = named([1.0, 4, 2], "a"), named([3.0, 0, 5], "b")
+    w = tg.where(a > b, a, b)
+    c = tg.cat([w, b])
+    m = c.max()
+    n = -m
+    f = tg.where(m > 4, m, n)
+    for tensor, name in [(w, "w"), (c, "c"), (m, "m"), (n, "n"), (f, "f")]:
+        tensor.name = name
+    return f
+
+
+def test_a_page_with_max_where_and_cat_writes_each_gradient_in_the_graphs_names(browser, tmp_path, shots):
+    path = tmp_path / "max-where-cat.html"
+    viz.explore(max_of_where_and_cat(), path)
+    page = browser.open(path, width=1400, height=900)
+    seen = step_through(page, path, shots, "max-where-cat-1400x900",
+                        lambda state: state["phase"] == "backward" and state["node"] in ("f", "m", "c", "w"))
+    expected = {"f": ["∂f/∂m = 1 if cond else 0 = 1 if True else 0 = 1", "∂f/∂m += 1 × 1 = 1",
+                      "∂f/∂n = 0 if cond else 1 = 0 if True else 1 = 0", "∂f/∂n += 1 × 0 = 0"],
+                "m": ["∂f/∂c += ∂f/∂m × (1/k at the k maxima of c, 0 elsewhere), k = 2"],
+                "c": ["∂f/∂w += (∂f/∂c)[0:3], the slice w fills in c", "∂f/∂b += (∂f/∂c)[3:6], the slice b fills in c"],
+                "w": ["∂f/∂a += ∂f/∂w ⊙ (1 if cond else 0)", "∂f/∂b += ∂f/∂w ⊙ (0 if cond else 1)"]}
+    for node, parts in expected.items():
+        text = seen[("backward", node)]["text"]
+        assert [part for part in parts if part not in text] == [], text
 
 
 VISIBLE_VALUES = """Array.from(document.querySelectorAll('#graph .node text.value'))

@@ -184,7 +184,8 @@ def _cat(op, g, out, *inputs):
     """∂cat(a₁, …, aₙ)/∂aᵢ = 1 on aᵢ's slice of the output: each input receives its slice of the gradient."""
     axis = op.axis % out.array.ndim
     ends = np.cumsum([operand.array.shape[axis] for operand in inputs]).tolist()
-    return [f"its slice of {g}: ({g})[{':, ' * axis}{start}:{end}]" for start, end in zip([0] + ends, ends)]
+    return [f"({g})[{':, ' * axis}{start}:{end}], the slice {operand.name} fills in {out.name}"
+            for operand, start, end in zip(inputs, [0] + ends, ends)]
 
 
 GRADIENT_FORMULAS = {  # op class name -> formula(op, g, out, *inputs): what each input receives, g = ∂root/∂out
