@@ -150,3 +150,12 @@ def test_an_op_prints_as_itself_applied_to_its_inputs():
     e = tg.tensor(2.0, requires_grad=True, name="e")
     assert repr((d + e).op) == "Add(d, e)"
     assert repr((d * 3).op) == "Mul(d, leaf () float32)"
+
+
+def test_tensor_copies_its_data_and_from_numpy_shares_it():
+    array = np.array([1.0, 2.0], dtype=np.float32)
+    copied, shared = tg.tensor(array), tg.from_numpy(array)
+    array[0] = 5.0
+    assert copied.tolist() == [1.0, 2.0] and shared.tolist() == [5.0, 2.0]
+    assert tg.tensor(copied).data is not copied.data
+    assert tg.tensor([1, 2]).dtype == tg.float32 and tg.tensor(np.arange(2)).dtype == np.int64  # dtypes as before

@@ -1,7 +1,8 @@
 """New leaf tensors: from data (tensor, from_numpy), filled (zeros, ones, full, arange, eye) or random (randn, rand).
 
 They make leaves only, so nothing here touches the graph. zeros, ones, full, arange, eye, randn and rand give
-float32 unless dtype= says otherwise; tensor() converts its data as Tensor() does, from_numpy keeps the array's dtype.
+float32 unless dtype= says otherwise; tensor() converts a copy of its data as Tensor() does, from_numpy shares the
+array and keeps its dtype.
 """
 import numpy as np
 
@@ -12,7 +13,12 @@ from .tensor import Tensor
 
 
 def tensor(data, requires_grad=False, dtype=None, name=None):
-    """Same as Tensor(...): a new leaf holding `data`."""
+    """A new leaf holding a copy of `data`, as torch.tensor copies: changing the array afterwards changes nothing
+    here. `from_numpy` (and `Tensor(array)`) share the array's memory instead."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
