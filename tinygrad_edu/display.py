@@ -9,9 +9,11 @@ method here returns None when what it needs is missing (matplotlib, the file), a
 - `ShownFile`: a path (a `str`, so open(), os.fspath() and comparisons work unchanged) that Jupyter shows as what
   the file holds: an .svg or .png picture, or an .html page in an iframe (`viz.draw` and `viz.explore` return one).
 - `iframe(page, title)`: the HTML that shows a self-contained page inline, for any object holding one.
+- `fill_page(folder, name, title, data)`: a self-contained page from its template, style and script, and its data.
 """
 import html
 import io
+import json
 import os
 
 PNG_DPI = 100  # the figures' own sizes (5 in per panel) then fit a notebook column
@@ -67,3 +69,19 @@ def iframe(page, title, height=PAGE_HEIGHT):
     # quote=True: the page's own quotes and ampersands must not end the attribute early
     return (f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{html.escape(title)}" '
             f'style="width: 100%; height: {height}px; border: 1px solid #ddd; box-sizing: border-box"></iframe>')
+
+
+def fill_page(folder, name, title, data, **markers):
+    """The page `name`.html of `folder` with `name`.css and `name`.js inlined, the title escaped, any further
+    {{MARKER}} given as MARKER=text, and `data` written in as JSON last (so nothing in it is taken for a marker):
+    one self-contained file that opens offline. The explorer and the labs' interactive pages are made this way."""
+    parts = {"CSS": (folder / f"{name}.css").read_text(encoding="utf-8"),
+             "SCRIPT": (folder / f"{name}.js").read_text(encoding="utf-8"),
+             "TITLE": html.escape(title), **markers,
+             # allow_nan=False: NaN is not JSON, and the page's JSON.parse would fail on it; "</" inside the JSON
+             # would end the <script> element early, and "<\/" means the same to the JSON parser
+             "DATA": json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")}
+    page = (folder / f"{name}.html").read_text(encoding="utf-8")
+    for marker, text in parts.items():
+        page = page.replace("{{" + marker + "}}", text)
+    return page

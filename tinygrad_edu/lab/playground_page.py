@@ -17,10 +17,8 @@ A setting written in an optimizer's spec is held fixed instead: "gd:lr=0.001" ha
 ("adamw", {"betas": (0.9, 0.999)}) moves with the learning-rate slider only. The default list holds Adam's
 variants that way, which keeps the page under 5 MB. Numbers are kept to DIGITS significant digits.
 """
-import html
 import inspect
 import itertools
-import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..autograd_mode import no_grad
-from ..display import ShownFile
+from ..display import ShownFile, fill_page
 from ..tensor import Tensor
 from .choices import LabError
 from .contours import contour_levels, contour_lines
@@ -113,7 +111,7 @@ def playground_page(path="playground.html", functions=None, optimizers=None, ste
             "lrSeries": list(LR_SERIES), "shown": _shown(page_optimizers, shown),
             "optimizers": [_optimizer_data(optimizer, index, grids) for index, optimizer in enumerate(page_optimizers)],
             "functions": [_function_data(test, page_optimizers, int(steps), grids) for test in tests]}
-    return ShownFile(write_page(path, _page_html(data, title)))
+    return ShownFile(write_page(path, fill_page(TEMPLATES, "playground", title, data)))
 
 
 def _checked_grids(tests, steps, beta1, beta2):
@@ -312,22 +310,6 @@ def _svg_path(rows_and_columns, height):
 
 
 # ---- the file ------------------------------------------------------------------------------------------------------
-def _page_html(data, title):
-    """pages/playground.html with its style, its script and the data written in (the data last, so nothing in it is
-    taken for a marker)."""
-    # "</" inside the JSON would end the <script> element early; "<\/" means the same to the JSON parser
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    page = _template("playground.html")
-    for marker, text in [("{{TITLE}}", html.escape(title)), ("{{CSS}}", _template("playground.css")),
-                         ("{{SCRIPT}}", _template("playground.js")), ("{{DATA}}", payload)]:
-        page = page.replace(marker, text)
-    return page
-
-
-def _template(name):
-    return (TEMPLATES / name).read_text(encoding="utf-8")
-
-
 def write_page(path, page):
     """Write the page's text to path and return the path; LabError, and nothing written, if it is over MAX_BYTES."""
     size = len(page.encode("utf-8"))

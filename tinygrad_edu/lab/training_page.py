@@ -18,9 +18,7 @@ from the network, so the file opens from file:// and inline in Jupyter.
     page                                  # in Jupyter: the page under the cell
 """
 import argparse
-import html
 import itertools
-import json
 import math
 import os
 import string
@@ -31,7 +29,7 @@ import numpy as np
 
 from .. import data, nn, random
 from ..autograd_mode import no_grad
-from ..display import iframe
+from ..display import fill_page, iframe
 from ..nn.init import SCHEMES
 from ..optim.schedules import SCHEDULES
 from ..tensor import Tensor
@@ -120,7 +118,8 @@ def training_page(path=None, dataset="spirals", runs=None, epochs=None, hidden=N
         if progress:
             print(f"run {number}/{len(variations)} ({recorded[-1]['label']}): validation accuracy "
                   f"{recorded[-1]['val_accuracy'][-1]:.4f} after {recorded[-1]['epochs'][-1]} epochs")
-    page = TrainingPage(_fill_template(task.payload(recorded), f"tinygrad_edu training playground: {dataset}"),
+    page = TrainingPage(fill_page(PAGES, "training", f"tinygrad_edu training playground: {dataset}",
+                                  task.payload(recorded)),
                         recorded, task.description)
     size = len(page.html.encode("utf-8"))
     if size > MAX_BYTES:
@@ -367,19 +366,6 @@ def _rounded(run):
     if isinstance(run, list):
         return [_rounded(value) for value in run]
     return _round(run) if isinstance(run, float) else run
-
-
-def _fill_template(payload, title):
-    """pages/training.html with its CSS, its script, the title and the data (JSON) written in."""
-    # "</" inside the JSON would end the <script> element early; "<\/" means the same to the JSON parser
-    parts = {"{{CSS}}": (PAGES / "training.css").read_text(encoding="utf-8"),
-             "{{SCRIPT}}": (PAGES / "training.js").read_text(encoding="utf-8"),
-             "{{TITLE}}": html.escape(title),
-             "{{DATA}}": json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")}
-    page = (PAGES / "training.html").read_text(encoding="utf-8")
-    for marker, text in parts.items():
-        page = page.replace(marker, text)
-    return page
 
 
 # ---- the command line ----------------------------------------------------------------------------------------------

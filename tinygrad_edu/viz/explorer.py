@@ -5,11 +5,10 @@ places the boxes (graph_layout: Graphviz `dot` when installed, else the built-in
 (explorer.html + explorer.css + explorer.js, inlined) draws the graph as SVG, fits it to the window, zooms and pans,
 and steps through it. No network: the file opens anywhere, offline.
 """
-import json
 import os
 from pathlib import Path
 
-from ..display import ShownFile
+from ..display import ShownFile, fill_page
 from ..errors import GraphError, TinygradEduError
 from .explorer_steps import backward_steps, forward_steps, shape_text
 from .graph_layout import place
@@ -142,17 +141,6 @@ def _view_box(nodes, edges):
 
 
 def _page(data, title):
-    """The HTML template with the CSS, the colours, the script and the data written into it."""
+    """The explorer's page, with the kinds' colours written into its style."""
     colors = " ".join(f"--{kind}: {color};" for kind, color in {**KIND_COLORS, "op": OP_COLOR}.items())
-    # "</" inside the JSON would end the <script> element early; "<\/" means the same to the JSON parser
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    page = (HERE / "explorer.html").read_text(encoding="utf-8")
-    for marker, content in [("{{CSS}}", (HERE / "explorer.css").read_text(encoding="utf-8")),
-                            ("{{SCRIPT}}", (HERE / "explorer.js").read_text(encoding="utf-8")),
-                            ("{{COLORS}}", colors), ("{{TITLE}}", _escape_html(title)), ("{{DATA}}", payload)]:
-        page = page.replace(marker, content)
-    return page
-
-
-def _escape_html(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return fill_page(HERE, "explorer", title, data, COLORS=colors)
